@@ -14,5 +14,6 @@ export default {
   // test files two at a time on the 2-core CI machine.
   testTimeout: 60000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.mjs'],
   verbose: false
 }

@@ -1,0 +1,826 @@
+#!/usr/bin/env node
+// Stand-in for the `trivy` CLI, packaged by the test harness into release assets in place of the real
+// binary. It keeps the parts of trivy's contract the action relies on: the same flags (pflag syntax,
+// TRIVY_* environment), the same log and error lines, the vulnerability DB in the cache dir with
+// fallback across --db-repository on rate limits, a real manifest lookup on loopback registries, and
+// the same report files. Findings come from a real trivy report named by STANDIN_TRIVY_REPORT.
+// Test knobs: STANDIN_TRIVY_REPORT (absolute path), STANDIN_TRIVY_RATE_LIMITED (comma list of DB
+// repositories answering 429), STANDIN_TRIVY_CRASH (1: fatal error, panic: Go panic),
+// STANDIN_TRIVY_LOCAL_IMAGES (comma list of images the docker/podman daemon "has").
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { homedir, platform } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+
+const VERSION = '0.0.0-standin'
+const DEFAULT_DB_REPOSITORIES = [
+  'mirror.gcr.io/aquasec/trivy-db:2',
+  'ghcr.io/aquasecurity/trivy-db:2'
+]
+const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']
+const SCANNERS = ['vuln', 'misconfig', 'secret', 'license']
+const IMAGE_SOURCES = ['docker', 'containerd', 'podman', 'remote']
+const FORMATS = [
+  'table',
+  'json',
+  'template',
+  'sarif',
+  'cyclonedx',
+  'spdx',
+  'spdx-json',
+  'github',
+  'cosign-vuln'
+]
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+]
+
+// Flag tables: name -> [type, shorthand]. Types follow pflag: bool, string, strings (repeatable and
+// comma-separated), int, duration.
+const GLOBAL_FLAGS = {
+  'cache-dir': ['string'],
+  config: ['string', 'c'],
+  debug: ['bool', 'd'],
+  insecure: ['bool'],
+  quiet: ['bool', 'q'],
+  timeout: ['duration'],
+  version: ['bool', 'v'],
+  help: ['bool', 'h'],
+  'generate-default-config': ['bool'],
+  'skip-version-check': ['bool'],
+  'disable-telemetry': ['bool'],
+  'no-progress': ['bool']
+}
+const REPORT_FLAGS = {
+  format: ['string', 'f'],
+  output: ['string', 'o'],
+  template: ['string', 't'],
+  severity: ['strings', 's'],
+  'exit-code': ['int'],
+  'exit-on-eol': ['int'],
+  'list-all-pkgs': ['bool'],
+  ignorefile: ['string'],
+  'ignore-policy': ['string'],
+  'show-suppressed': ['bool'],
+  report: ['string'],
+  compliance: ['string'],
+  'dependency-tree': ['bool'],
+  'table-mode': ['strings'],
+  'output-plugin-arg': ['string']
+}
+const IMAGE_FLAGS = {
+  ...REPORT_FLAGS,
+  scanners: ['strings'],
+  'ignore-unfixed': ['bool'],
+  'ignore-status': ['strings'],
+  vex: ['strings'],
+  platform: ['string'],
+  'image-src': ['strings'],
+  input: ['string'],
+  'db-repository': ['strings'],
+  'java-db-repository': ['strings'],
+  'skip-db-update': ['bool'],
+  'skip-java-db-update': ['bool'],
+  'download-db-only': ['bool'],
+  'download-java-db-only': ['bool'],
+  'skip-check-update': ['bool'],
+  'skip-vex-repo-update': ['bool'],
+  'offline-scan': ['bool'],
+  username: ['strings'],
+  password: ['strings'],
+  'password-stdin': ['bool'],
+  'registry-token': ['string'],
+  'docker-host': ['string'],
+  'podman-host': ['string'],
+  'pkg-types': ['strings'],
+  'pkg-relationships': ['strings'],
+  'skip-dirs': ['strings'],
+  'skip-files': ['strings'],
+  'file-patterns': ['strings'],
+  parallel: ['int'],
+  'detection-priority': ['string'],
+  'removed-pkgs': ['bool'],
+  'image-config-scanners': ['strings'],
+  'license-full': ['bool'],
+  'max-image-size': ['string'],
+  'cache-backend': ['string'],
+  'cache-ttl': ['duration'],
+  'vuln-severity-source': ['strings'],
+  'secret-config': ['string'],
+  'misconfig-scanners': ['strings'],
+  distro: ['string']
+}
+const VERSION_FLAGS = { format: ['string', 'f'] }
+
+class Fatal extends Error {}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+let quiet = false
+function log(level, message, attrs = {}) {
+  if (quiet && level !== 'FATAL') return
+  const extra = Object.entries(attrs).map(([key, value]) => `\t${key}=${JSON.stringify(value)}`)
+  process.stderr.write(`${now()}\t${level}\t${message}${extra.join('')}\n`)
+}
+const multiError = (errors) =>
+  `${errors.length} error${errors.length === 1 ? '' : 's'} occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}\n\n`
+
+/** pflag parsing against `table`; returns {flags, args}. Throws Fatal with pflag's messages. */
+function parseFlags(argv, table) {
+  const flags = {}
+  const args = []
+  const shorts = Object.fromEntries(
+    Object.entries(table)
+      .filter(([, v]) => v[1])
+      .map(([k, v]) => [v[1], k])
+  )
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') {
+      args.push(...argv.slice(i + 1))
+      break
+    }
+    let name
+    let value
+    let shown
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=')
+      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
+      value = eq === -1 ? undefined : arg.slice(eq + 1)
+      shown = `--${name}`
+      if (!table[name]) throw new Fatal(`unknown flag: --${name}`)
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      const short = arg[1]
+      name = shorts[short]
+      if (!name) throw new Fatal(`unknown shorthand flag: '${short}' in ${arg}`)
+      const rest = arg.slice(2)
+      value = rest === '' ? undefined : rest.replace(/^=/, '')
+      shown = `-${short}, --${name}`
+    } else {
+      args.push(arg)
+      continue
+    }
+    const type = table[name][0]
+    if (type === 'bool') value ??= 'true'
+    else if (value === undefined) {
+      if (i + 1 >= argv.length)
+        throw new Fatal(`flag needs an argument: ${shown.split(', ').pop()}`)
+      value = argv[++i]
+    }
+    flags[name] = convert(name, type, value, shown, flags[name])
+  }
+  return { flags, args }
+}
+
+function convert(name, type, value, shown, previous) {
+  const invalid = (why) =>
+    new Fatal(`invalid argument ${JSON.stringify(value)} for "${shown}" flag: ${why}`)
+  if (type === 'bool') {
+    if (/^(1|t|T|TRUE|true|True)$/.test(value)) return true
+    if (/^(0|f|F|FALSE|false|False)$/.test(value)) return false
+    throw invalid(`strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`)
+  }
+  if (type === 'int') {
+    if (!/^-?\d+$/.test(value))
+      throw invalid(`strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`)
+    return Number(value)
+  }
+  if (type === 'duration' && !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$/.test(value)) {
+    throw invalid(`time: invalid duration ${JSON.stringify(value)}`)
+  }
+  if (type === 'strings') return [...(previous ?? []), ...csvSplit(value)]
+  return value
+}
+
+/** pflag reads a string-slice value as one CSV record: commas split, double quotes protect. */
+function csvSplit(value) {
+  const out = []
+  let current = ''
+  let quoted = false
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]
+    if (quoted && c === '"' && value[i + 1] === '"') current += value[++i]
+    else if (c === '"' && (quoted || current === '')) quoted = !quoted
+    else if (c === ',' && !quoted) {
+      out.push(current)
+      current = ''
+    } else current += c
+  }
+  out.push(current)
+  return out.filter((v) => v !== '')
+}
+
+/** Flags not given on the command line come from TRIVY_<FLAG> as viper binds them. */
+function withEnv(flags, table) {
+  for (const [name, [type, short]] of Object.entries(table)) {
+    const value = process.env[`TRIVY_${name.toUpperCase().replace(/-/g, '_')}`]
+    if (flags[name] === undefined && value !== undefined && value !== '') {
+      const shown = short ? `-${short}, --${name}` : `--${name}`
+      // viper hands env values to string slices split on whitespace, and trivy then on commas.
+      flags[name] =
+        type === 'strings'
+          ? value.split(/[\s,]+/).filter(Boolean)
+          : convert(name, type, value, shown)
+    }
+  }
+  return flags
+}
+
+function defaultCacheDir() {
+  if (platform() === 'darwin') return join(homedir(), 'Library', 'Caches', 'trivy')
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'trivy')
+}
+
+function readDbMetadata(cacheDir) {
+  const dir = join(cacheDir, 'db')
+  try {
+    if (!existsSync(join(dir, 'trivy.db'))) return undefined
+    return JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+/** `ghcr.io/x/trivy-db` -> `ghcr.io/x/trivy-db:2`, as trivy adds the schema version tag. */
+const withDbTag = (repo) => (/[:@][^/]*$/.test(repo) ? repo : `${repo}:2`)
+
+function ensureDb(cacheDir, repositories, skipUpdate) {
+  const dir = join(cacheDir, 'db')
+  const metadata = readDbMetadata(cacheDir)
+  if (!metadata) {
+    if (skipUpdate) {
+      log('ERROR', '[vulndb] The first run cannot skip downloading DB')
+      throw new Fatal(
+        'run error: init error: DB error: --skip-db-update cannot be specified on the first run'
+      )
+    }
+  } else if (skipUpdate || Date.parse(metadata.NextUpdate) > Date.now()) {
+    return
+  }
+  log('INFO', '[vulndb] Need to update DB')
+  log('INFO', '[vulndb] Downloading vulnerability DB...')
+  const limited = (process.env.STANDIN_TRIVY_RATE_LIMITED ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map(withDbTag)
+  const errors = []
+  const repos = repositories.map(withDbTag)
+  for (const [index, repo] of repos.entries()) {
+    log('INFO', '[vulndb] Downloading artifact...', { repo })
+    if (limited.includes(repo)) {
+      const { host, repository, reference } = parseImage(repo)
+      const url = `https://${host}/v2/${repository}/manifests/${reference}`
+      const err = `OCI repository error: ${multiError([`GET ${url}: TOOMANYREQUESTS: retry-after: 1.203805ms, allowed: 44000/minute`])}`
+      log('ERROR', '[vulndb] Failed to download artifact', { repo, err })
+      if (index < repos.length - 1)
+        log('INFO', '[vulndb] Trying to download artifact from other repository...')
+      errors.push(err)
+      continue
+    }
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'trivy.db'), `stand-in trivy-db from ${repo}\n`)
+    const updated = new Date()
+    const next = new Date(updated.getTime() + 24 * 3600 * 1000)
+    writeFileSync(
+      join(dir, 'metadata.json'),
+      JSON.stringify({ Version: 2, NextUpdate: next, UpdatedAt: updated, DownloadedAt: updated })
+    )
+    // Marker for tests: one line per download, so a reused DB shows as no new line.
+    appendFileSync(join(dir, 'standin-downloads.log'), `${updated.toISOString()}\t${repo}\n`)
+    log('INFO', '[vulndb] Artifact successfully downloaded', { repo })
+    return
+  }
+  throw new Fatal(
+    'run error: init error: DB error: failed to download vulnerability DB: OCI artifact error: failed to download ' +
+      `vulnerability DB: failed to download artifact from any source: ${multiError(errors)}`
+  )
+}
+
+function isLoopback(host) {
+  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')
+  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name)
+}
+
+function parseImage(target) {
+  let rest = target
+  let reference
+  const at = rest.indexOf('@')
+  if (at !== -1) [rest, reference] = [rest.slice(0, at), rest.slice(at + 1)]
+  const colon = rest.lastIndexOf(':')
+  if (colon > rest.lastIndexOf('/')) {
+    reference ??= rest.slice(colon + 1)
+    rest = rest.slice(0, colon)
+  }
+  const parts = rest.split('/')
+  let host = 'index.docker.io'
+  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0])) host = parts.shift()
+  if (host === 'index.docker.io' && parts.length === 1) parts.unshift('library')
+  return { host, repository: parts.join('/'), reference: reference ?? 'latest' }
+}
+
+function send(method, url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks = []
+      res.on('data', (chunk) => chunks.push(chunk))
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8')
+        })
+      )
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function credentials(host, flags) {
+  const username = flags.username?.[0]
+  const password = flags.password?.[0]
+  if (username && password) return { username, password }
+  const configDir = process.env.DOCKER_CONFIG || join(homedir(), '.docker')
+  try {
+    const auths = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')).auths ?? {}
+    const entry = auths[host] ?? auths[`http://${host}`] ?? auths[`https://${host}`]
+    if (entry?.auth) {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
+      const colon = decoded.indexOf(':')
+      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+    }
+    if (entry?.username) return { username: entry.username, password: entry.password ?? '' }
+  } catch {
+    // No Docker config: anonymous, as trivy's keychain does.
+  }
+  return undefined
+}
+
+/** A registry request with the auth dance go-containerregistry does (basic, or bearer via the realm). */
+async function registryRequest(method, host, path, accept, creds) {
+  const url = `http://${host}${path}`
+  const headers = { Accept: accept }
+  let res = await send(method, url, headers)
+  if (res.status !== 401) return res
+  const challenge = String(res.headers['www-authenticate'] ?? '')
+  const basic = creds
+    ? 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64')
+    : undefined
+  if (/^basic/i.test(challenge) && basic)
+    return send(method, url, { ...headers, Authorization: basic })
+  const params = Object.fromEntries(
+    [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]])
+  )
+  if (/^bearer/i.test(challenge) && params.realm && isLoopback(new URL(params.realm).host)) {
+    const tokenUrl = new URL(params.realm)
+    if (params.service) tokenUrl.searchParams.set('service', params.service)
+    if (params.scope) tokenUrl.searchParams.set('scope', params.scope)
+    const token = await send('GET', tokenUrl, basic ? { Authorization: basic } : {})
+    if (token.status === 200) {
+      const body = JSON.parse(token.body)
+      return send(method, url, {
+        ...headers,
+        Authorization: `Bearer ${body.token ?? body.access_token}`
+      })
+    }
+  }
+  return res
+}
+
+/** Looks the image up in the registry; returns metadata for the report or throws a string error. */
+async function remoteImage(target, flags) {
+  const { host, repository, reference } = parseImage(target)
+  const path = `/v2/${repository}/manifests/${reference}`
+  if (!isLoopback(host)) {
+    throw `remote error: GET https://${host}${path}: dial tcp: lookup ${host.replace(/:\d+$/, '')}: no such host`
+  }
+  const creds = credentials(host, flags)
+  let res
+  try {
+    res = await registryRequest('HEAD', host, path, MANIFEST_TYPES.join(','), creds)
+  } catch (error) {
+    throw `remote error: Get "http://${host}/v2/": dial tcp ${host}: connect: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`
+  }
+  if (res.status === 404)
+    throw `remote error: GET http://${host}${path}: MANIFEST_UNKNOWN: manifest unknown; map[Tag:${reference}]`
+  if (res.status === 401)
+    throw `remote error: GET http://${host}${path}: UNAUTHORIZED: authentication required`
+  if (res.status !== 200)
+    throw `remote error: GET http://${host}${path}: unexpected status code ${res.status}`
+  const digest =
+    res.headers['docker-content-digest'] ??
+    (reference.startsWith('sha256:') ? reference : undefined)
+  const manifest = JSON.parse(
+    (await registryRequest('GET', host, path, MANIFEST_TYPES.join(','), creds)).body
+  )
+  let imageId
+  if (manifest.manifests) {
+    const wanted = flags.platform ?? 'linux/amd64'
+    const child = manifest.manifests.find((m) =>
+      `${m.platform?.os}/${m.platform?.architecture}${m.platform?.variant ? '/' + m.platform.variant : ''}`.startsWith(
+        wanted
+      )
+    )
+    if (!child) throw `remote error: no child with platform ${wanted} in index ${target}`
+    const childPath = `/v2/${repository}/manifests/${child.digest}`
+    imageId = JSON.parse(
+      (await registryRequest('GET', host, childPath, MANIFEST_TYPES.join(','), creds)).body
+    ).config?.digest
+  } else {
+    imageId = manifest.config?.digest
+  }
+  const name = `${host === 'index.docker.io' ? '' : host + '/'}${repository}`
+  return {
+    imageId,
+    repoDigests: digest ? [`${name}@${digest}`] : [],
+    repoTags: reference.startsWith('sha256:') ? [] : [`${name}:${reference}`]
+  }
+}
+
+async function findImage(target, flags) {
+  const sources = flags['image-src'] ?? IMAGE_SOURCES
+  for (const source of sources) {
+    if (!IMAGE_SOURCES.includes(source))
+      throw new Fatal(`flag error: image source error: unknown image source: ${source}`)
+  }
+  const local = (process.env.STANDIN_TRIVY_LOCAL_IMAGES ?? '').split(',').filter(Boolean)
+  const errors = []
+  for (const source of sources) {
+    try {
+      if (source === 'remote') return await remoteImage(target, flags)
+      if (local.includes(target)) return { repoTags: [target], repoDigests: [] }
+      throw `${source} error: unable to inspect the image (${target}): Error response from daemon: No such image: ${target}`
+    } catch (error) {
+      errors.push(String(error))
+    }
+  }
+  throw new Fatal(
+    'run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan ' +
+      `service: unable to find the specified image ${JSON.stringify(target)} in [${sources.map((s) => JSON.stringify(s)).join(' ')}]: ${multiError(errors)}`
+  )
+}
+
+function ignoredIds(file) {
+  if (!file || !existsSync(file)) return new Set()
+  const text = readFileSync(file, 'utf8')
+  if (/\.ya?ml$/.test(file))
+    return new Set([...text.matchAll(/^\s*-?\s*id:\s*["']?([^"'\s#]+)/gm)].map((m) => m[1]))
+  const ids = new Set()
+  for (const line of text.split('\n')) {
+    const [id, ...rest] = line.trim().split(/\s+/)
+    if (!id || id.startsWith('#')) continue
+    const expiry = rest.find((part) => part.startsWith('exp:'))
+    if (!expiry || Date.parse(expiry.slice(4)) > Date.now()) ids.add(id)
+  }
+  return ids
+}
+
+/** IDs a VEX document (OpenVEX or CycloneDX) says are not exploitable. */
+function vexSuppressed(files) {
+  const ids = new Set()
+  for (const file of files) {
+    let doc
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (error) {
+      throw new Fatal(
+        `run error: VEX error: unable to load VEX: ${error.code === 'ENOENT' ? `open ${file}: no such file or directory` : 'invalid JSON'}`
+      )
+    }
+    for (const s of doc.statements ?? []) {
+      if (['not_affected', 'fixed'].includes(s.status))
+        ids.add(s.vulnerability?.name ?? s.vulnerability?.['@id'])
+    }
+    for (const v of doc.vulnerabilities ?? []) {
+      if (['not_affected', 'false_positive', 'resolved'].includes(v.analysis?.state)) ids.add(v.id)
+    }
+  }
+  return ids
+}
+
+/** Applies the report filters of a scan (or of `convert`) to a parsed report, in place. */
+function filterReport(report, flags, scanners) {
+  const severities = flags.severity ?? SEVERITIES
+  for (const s of severities)
+    if (!SEVERITIES.includes(s)) throw new Fatal(`flag error: unknown severity option: ${s}`)
+  const ignored = ignoredIds(flags.ignorefile)
+  const suppressed = vexSuppressed(flags.vex ?? [])
+  const keep = (list, pred) => {
+    const kept = (list ?? []).filter(pred)
+    return kept.length > 0 ? kept : undefined
+  }
+  const fixed = (v) => (v.Status ? v.Status === 'fixed' : Boolean(v.FixedVersion))
+  report.Results = (report.Results ?? []).filter(
+    (r) => scanners.includes('misconfig') || r.Class !== 'config'
+  )
+  for (const result of report.Results) {
+    const sev = (f) => severities.includes(f.Severity ?? 'UNKNOWN')
+    result.Vulnerabilities = scanners.includes('vuln')
+      ? keep(
+          result.Vulnerabilities,
+          (v) =>
+            sev(v) &&
+            !ignored.has(v.VulnerabilityID) &&
+            !suppressed.has(v.VulnerabilityID) &&
+            (!flags['ignore-unfixed'] || fixed(v))
+        )
+      : undefined
+    result.Misconfigurations = scanners.includes('misconfig')
+      ? keep(result.Misconfigurations, (m) => sev(m) && !ignored.has(m.ID) && !ignored.has(m.AVDID))
+      : undefined
+    result.Secrets = scanners.includes('secret')
+      ? keep(result.Secrets, (s) => sev(s) && !ignored.has(s.RuleID))
+      : undefined
+    result.Licenses = scanners.includes('license')
+      ? keep(result.Licenses, (l) => sev(l) && !ignored.has(l.Name))
+      : undefined
+    if (flags['list-all-pkgs'] === false) delete result.Packages
+    for (const key of ['Vulnerabilities', 'Misconfigurations', 'Secrets', 'Licenses'])
+      if (!result[key]) delete result[key]
+  }
+  return report
+}
+
+function countFindings(report) {
+  let count = 0
+  for (const r of report.Results ?? []) {
+    count += (r.Vulnerabilities ?? []).length + (r.Secrets ?? []).length + (r.Licenses ?? []).length
+    count += (r.Misconfigurations ?? []).filter((m) => m.Status === 'FAIL').length
+  }
+  return count
+}
+
+function sarif(report) {
+  const rules = []
+  const results = []
+  const level = {
+    CRITICAL: 'error',
+    HIGH: 'error',
+    MEDIUM: 'warning',
+    LOW: 'note',
+    UNKNOWN: 'note'
+  }
+  for (const r of report.Results ?? []) {
+    for (const v of r.Vulnerabilities ?? []) {
+      let ruleIndex = rules.findIndex((rule) => rule.id === v.VulnerabilityID)
+      if (ruleIndex === -1) {
+        ruleIndex =
+          rules.push({
+            id: v.VulnerabilityID,
+            name: 'Vulnerability',
+            shortDescription: { text: v.Title ?? v.VulnerabilityID },
+            helpUri: v.PrimaryURL
+          }) - 1
+      }
+      results.push({
+        ruleId: v.VulnerabilityID,
+        ruleIndex,
+        level: level[v.Severity] ?? 'note',
+        message: {
+          text: `Package: ${v.PkgName}\nInstalled Version: ${v.InstalledVersion}\nVulnerability ${v.VulnerabilityID}\nSeverity: ${v.Severity}\nFixed Version: ${v.FixedVersion ?? ''}`
+        },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: report.ArtifactName, uriBaseId: 'ROOTPATH' },
+              region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 }
+            }
+          }
+        ]
+      })
+    }
+  }
+  const driver = {
+    fullName: 'Trivy Vulnerability Scanner',
+    informationUri: 'https://github.com/aquasecurity/trivy',
+    name: 'Trivy',
+    rules,
+    version: VERSION
+  }
+  return {
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [{ tool: { driver }, results, columnKind: 'utf16CodeUnits' }]
+  }
+}
+
+function table(report) {
+  const lines = []
+  for (const r of report.Results ?? []) {
+    const vulns = r.Vulnerabilities ?? []
+    const counts = SEVERITIES.map(
+      (s) => `${s}: ${vulns.filter((v) => v.Severity === s).length}`
+    ).join(', ')
+    lines.push('', r.Target, '='.repeat(r.Target.length), `Total: ${vulns.length} (${counts})`, '')
+    for (const v of vulns)
+      lines.push(
+        `${v.PkgName}\t${v.VulnerabilityID}\t${v.Severity}\t${v.InstalledVersion}\t${v.FixedVersion ?? ''}`
+      )
+  }
+  return lines.join('\n') + '\n'
+}
+
+function render(report, flags, started) {
+  const format = flags.format ?? 'table'
+  if (!FORMATS.includes(format))
+    throw new Fatal(`flag error: report flag error: unknown format: ${format}`)
+  let text
+  if (format === 'json') text = JSON.stringify(report, null, 2)
+  else if (format === 'sarif') text = JSON.stringify(sarif(report), null, 2)
+  else if (format === 'table') text = table(report)
+  else if (format === 'cosign-vuln') {
+    const predicate = {
+      invocation: { parameters: null, uri: '', event_id: '', 'builder.id': '' },
+      scanner: {
+        uri: `pkg:github/aquasecurity/trivy@${VERSION}`,
+        version: VERSION,
+        db: { uri: '', version: '' },
+        result: report
+      },
+      metadata: { scanStartedOn: started, scanFinishedOn: now() }
+    }
+    text = JSON.stringify(predicate, null, 2)
+  } else throw new Fatal(`stand-in trivy does not simulate --format ${format}`)
+  if (!flags.output) return void process.stdout.write(text)
+  try {
+    writeFileSync(flags.output, text)
+  } catch (error) {
+    throw new Fatal(
+      `run error: report error: failed to create an output file: open ${flags.output}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`
+    )
+  }
+}
+
+function baseReport() {
+  const file = process.env.STANDIN_TRIVY_REPORT
+  if (!file) {
+    return {
+      Metadata: { OS: { Family: 'alpine', Name: '3.20.3' } },
+      Results: [{ Target: 'image (alpine 3.20.3)', Class: 'os-pkgs', Type: 'alpine' }]
+    }
+  }
+  if (!file.startsWith('/'))
+    throw new Fatal(`STANDIN_TRIVY_REPORT must be an absolute path, got ${file}`)
+  return JSON.parse(readFileSync(file, 'utf8'))
+}
+
+async function scanImage(argv) {
+  const { flags, args } = parseFlags(argv, { ...GLOBAL_FLAGS, ...IMAGE_FLAGS })
+  withEnv(flags, { ...GLOBAL_FLAGS, ...IMAGE_FLAGS })
+  quiet = flags.quiet === true
+  const started = now()
+  if (!flags.input && args.length === 0 && !flags['download-db-only'])
+    throw new Fatal('Require at least 1 argument or --input option')
+  if (args.length > 1) throw new Fatal('multiple targets cannot be specified')
+  const scanners = flags.scanners ?? ['vuln', 'secret']
+  for (const s of scanners)
+    if (!SCANNERS.includes(s)) throw new Fatal(`flag error: scan flag error: unknown scanner: ${s}`)
+  if (process.env.STANDIN_TRIVY_CRASH === 'panic') {
+    process.stderr.write(
+      'panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1b2c3d4]\n\ngoroutine 1 [running]:\ngithub.com/aquasecurity/trivy/pkg/fanal/analyzer.(*AnalyzerGroup).AnalyzeFile(...)\n'
+    )
+    process.exit(2)
+  }
+  const cacheDir = flags['cache-dir'] ?? defaultCacheDir()
+  if (scanners.includes('vuln') || flags['download-db-only']) {
+    ensureDb(
+      cacheDir,
+      flags['db-repository'] ?? DEFAULT_DB_REPOSITORIES,
+      flags['skip-db-update'] === true
+    )
+  }
+  if (flags['download-db-only']) return 0
+  if (process.env.STANDIN_TRIVY_CRASH === '1') {
+    throw new Fatal(
+      'run error: image scan error: scan error: scan failed: failed analysis: analyze error: pipeline error: failed to analyze layer (sha256:2f7f5a0c1c0d): walk error: read /usr/lib/libz.so.1: unexpected EOF'
+    )
+  }
+  let image
+  let name
+  if (flags.input) {
+    if (!existsSync(flags.input)) {
+      throw new Fatal(
+        `run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan service: unable to open ${flags.input} as a Docker image: open ${flags.input}: no such file or directory`
+      )
+    }
+    image = { repoTags: [], repoDigests: [] }
+    name = flags.input
+  } else {
+    name = args[0]
+    image = await findImage(name, flags)
+  }
+  const base = baseReport()
+  log('INFO', 'Detected OS', {
+    family: base.Metadata?.OS?.Family ?? 'none',
+    version: base.Metadata?.OS?.Name ?? ''
+  })
+  const oldName = base.ArtifactName
+  const report = {
+    SchemaVersion: 2,
+    Trivy: { Version: VERSION },
+    ReportID: randomUUID(),
+    CreatedAt: new Date().toISOString(),
+    ArtifactID: image.imageId ?? base.ArtifactID,
+    ArtifactName: name,
+    ArtifactType: 'container_image',
+    Metadata: {
+      ...base.Metadata,
+      ImageID: image.imageId ?? base.Metadata?.ImageID,
+      RepoTags: image.repoTags,
+      RepoDigests: image.repoDigests,
+      Reference: name
+    },
+    Results: (base.Results ?? []).map((r) => ({
+      ...r,
+      Target:
+        oldName && r.Target.startsWith(oldName)
+          ? name + r.Target.slice(oldName.length)
+          : r.Target.replace(/^image /, `${name} `)
+    }))
+  }
+  filterReport(report, flags, scanners)
+  render(report, flags, started)
+  return flags['exit-code'] && countFindings(report) > 0 ? flags['exit-code'] : 0
+}
+
+function convertReport(argv) {
+  const { flags, args } = parseFlags(argv, { ...GLOBAL_FLAGS, ...REPORT_FLAGS })
+  withEnv(flags, { ...GLOBAL_FLAGS, ...REPORT_FLAGS })
+  quiet = flags.quiet === true
+  if (args.length !== 1) throw new Fatal(`accepts 1 arg(s), received ${args.length}`)
+  let report
+  try {
+    report = JSON.parse(readFileSync(args[0], 'utf8'))
+  } catch (error) {
+    throw new Fatal(
+      `run error: json decode error: ${error.code === 'ENOENT' ? `open ${args[0]}: no such file or directory` : error.message}`
+    )
+  }
+  if (report.SchemaVersion !== 2)
+    throw new Fatal(`run error: unsupported schema version: ${report.SchemaVersion}`)
+  filterReport(report, flags, SCANNERS)
+  render(report, flags, now())
+  return flags['exit-code'] && countFindings(report) > 0 ? flags['exit-code'] : 0
+}
+
+function printVersion(flags) {
+  const db = readDbMetadata(flags['cache-dir'] ?? process.env.TRIVY_CACHE_DIR ?? defaultCacheDir())
+  if (flags.format === 'json') {
+    process.stdout.write(
+      JSON.stringify({ Version: VERSION, ...(db ? { VulnerabilityDB: db } : {}) }) + '\n'
+    )
+    return 0
+  }
+  let text = `Version: ${VERSION}\n`
+  if (db)
+    text += `Vulnerability DB:\n  Version: ${db.Version}\n  UpdatedAt: ${db.UpdatedAt}\n  NextUpdate: ${db.NextUpdate}\n  DownloadedAt: ${db.DownloadedAt}\n`
+  process.stdout.write(text)
+  return 0
+}
+
+async function main(argv) {
+  if (process.env.IMGSEC_STANDIN_LOG) {
+    appendFileSync(
+      process.env.IMGSEC_STANDIN_LOG,
+      JSON.stringify({ tool: 'trivy', argv, cwd: process.cwd() }) + '\n'
+    )
+  }
+  // Global flags may come before the subcommand: find the first positional argument.
+  let index = 0
+  while (index < argv.length && argv[index].startsWith('-')) {
+    const name = argv[index].replace(/^--?/, '').split('=')[0]
+    const spec = GLOBAL_FLAGS[name] ?? Object.values(GLOBAL_FLAGS).find((v) => v[1] === name)
+    index += spec && spec[0] !== 'bool' && !argv[index].includes('=') ? 2 : 1
+  }
+  const command = argv[index]
+  const rest = [...argv.slice(0, index), ...argv.slice(index + 1)]
+  if (command === undefined) {
+    const { flags } = parseFlags(argv, GLOBAL_FLAGS)
+    if (flags.version) return printVersion(withEnv(flags, GLOBAL_FLAGS))
+    process.stdout.write(
+      'Scanner for vulnerabilities in container images, file systems, and Git repositories\n\nUsage:\n  trivy [global flags] command [flags] target\n'
+    )
+    return 0
+  }
+  if (command === 'version')
+    return printVersion(parseFlags(rest, { ...GLOBAL_FLAGS, ...VERSION_FLAGS }).flags)
+  if (command === 'image' || command === 'i') return scanImage(rest)
+  if (command === 'convert') return convertReport(rest)
+  throw new Fatal(`unknown command "${command}" for "trivy"`)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (!(error instanceof Fatal)) throw error
+    if (/^(unknown (shorthand )?flag|flag needs|invalid argument)/.test(error.message)) {
+      // trivy's flagErrorFunc prints the command's usage before the error.
+      process.stdout.write('Usage:\n  trivy image [flags] IMAGE_NAME\n\n')
+    }
+    log('FATAL', `Fatal error\t${error.message}`)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,178 @@
+import { describe, expect, it } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
+import Ajv from 'ajv-draft-04'
+import addFormats from 'ajv-formats'
+import type { Log } from 'sarif'
+import { collectFindings } from '../src/report/findings.js'
+import { buildSarif, deriveSarifCategory } from '../src/report/sarif.js'
+import { parseReport, type TrivyReport } from '../src/report/trivy-report.js'
+import {
+  GENERATED_DIGEST,
+  GENERATED_IMAGE,
+  generateReport,
+  loadFixtures
+} from './harness/generate-report.js'
+
+const schema = JSON.parse(readFileSync('/work/shared/schemas/sarif-schema-2.1.0.json', 'utf8'))
+const ajv = new Ajv({ allErrors: true, strict: false })
+addFormats(ajv)
+const validate = ajv.compile(schema)
+const DIGEST = /sha256:[a-f0-9]{64}/
+
+/** Findings counted straight from the report, independently of the code under test. */
+function countFindings(report: TrivyReport): number {
+  let n = 0
+  for (const r of report.Results ?? []) {
+    n += (r.Vulnerabilities ?? []).length + (r.Secrets ?? []).length + (r.Licenses ?? []).length
+    n += (r.Misconfigurations ?? []).filter((m) => m.Status === 'FAIL').length
+  }
+  return n
+}
+
+function expectNoDigest(log: Log): void {
+  const run = log.runs[0]!
+  for (const rule of run.tool.driver.rules ?? []) expect(rule.id).not.toMatch(DIGEST)
+  for (const result of run.results ?? []) {
+    expect(result.ruleId).not.toMatch(DIGEST)
+    for (const loc of result.locations ?? []) {
+      expect(loc.physicalLocation?.artifactLocation?.uri).not.toMatch(DIGEST)
+    }
+  }
+  expect(run.automationDetails?.id).not.toMatch(DIGEST)
+}
+
+const options = {
+  toolVersion: '0.74.0',
+  category: 'imgsec/library-alpine',
+  imageName: 'docker.io/library/alpine'
+}
+
+describe('buildSarif on every real trivy report', () => {
+  for (const [name, report] of loadFixtures()) {
+    it(`${name}: valid SARIF 2.1.0 with one result per finding and no digest`, () => {
+      const { log, json, resultCount, truncated } = buildSarif(report, options)
+      const ok = validate(JSON.parse(json))
+      expect(validate.errors ?? []).toEqual([])
+      expect(ok).toBe(true)
+      expect(resultCount).toBe(countFindings(report))
+      expect(log.runs[0]!.results).toHaveLength(countFindings(report))
+      expect(truncated).toBeUndefined()
+      expectNoDigest(log)
+      const rules = log.runs[0]!.tool.driver.rules ?? []
+      expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length)
+      for (const rule of rules) {
+        const score = Number(rule.properties?.['security-severity'])
+        expect(score).toBeGreaterThanOrEqual(0.1)
+        expect(score).toBeLessThanOrEqual(10)
+        expect(rule.help?.markdown).toContain(rule.id)
+        expect(rule.help?.markdown).toMatch(/^\| (Package|File) \|/m)
+      }
+    })
+  }
+
+  it('uses the CVSS score of the severity source and trivy-like levels', () => {
+    const report = loadFixtures().get('spring4shell-jre11.json')!
+    const { log } = buildSarif(report, options)
+    const rule = log.runs[0]!.tool.driver.rules!.find((r) => r.id === 'CVE-2022-22965')!
+    expect(rule.properties?.['security-severity']).toBe('9.8')
+    expect(rule.properties?.tags).toEqual(
+      expect.arrayContaining(['vulnerability', 'security', 'CRITICAL', 'external/cwe/cwe-94'])
+    )
+    expect(rule.help?.markdown).toContain('| org.springframework:spring-beans | 5.3.15 | 5.3.18 |')
+    expect(log.runs[0]!.results![0]!.level).toBe('error')
+    // The jar's path inside the image is the location when no Dockerfile is given.
+    expect(log.runs[0]!.results![0]!.locations![0]!.physicalLocation!.artifactLocation!.uri).toBe(
+      'docker.io/library/alpine/usr/local/tomcat/webapps/helloworld.war/WEB-INF/lib/spring-beans-5.3.15.jar'
+    )
+  })
+
+  it('places every result on the Dockerfile FROM line when one is given', () => {
+    const report = loadFixtures().get('alpine-310.json')!
+    const { log } = buildSarif(report, {
+      ...options,
+      dockerfile: { uri: 'docker/app/Dockerfile', line: 7 }
+    })
+    for (const result of log.runs[0]!.results!) {
+      expect(result.locations![0]!.physicalLocation).toEqual({
+        artifactLocation: { uri: 'docker/app/Dockerfile' },
+        region: { startLine: 7 }
+      })
+    }
+  })
+
+  it('gives the same fingerprints to the same findings in a rebuilt image (new digest)', () => {
+    const first = generateReport(200, 3)
+    const rebuilt = JSON.parse(
+      JSON.stringify(first).replaceAll(GENERATED_DIGEST, 'sha256:' + 'cd34'.repeat(16))
+    )
+    const prints = (r: TrivyReport): unknown[] =>
+      buildSarif(r, options).log.runs[0]!.results!.map((x) => x.partialFingerprints)
+    expect(prints(rebuilt)).toEqual(prints(first))
+    expect(new Set(prints(first).map((p) => JSON.stringify(p))).size).toBe(200)
+  })
+})
+
+describe('GitHub limits', () => {
+  it('keeps the 25,000 most severe of 30,000 findings, under 10 MB gzip, and says so', () => {
+    const report = parseReport(JSON.stringify(generateReport(30_000, 7)))
+    const findings = collectFindings(report)
+    const { log, json, resultCount, truncated } = buildSarif(findings, options)
+    expect(resultCount).toBeLessThanOrEqual(25_000)
+    expect(log.runs[0]!.results).toHaveLength(resultCount)
+    expect(gzipSync(json).length).toBeLessThan(10_000_000)
+    expect(truncated).toEqual({ total: 30_000, kept: resultCount, reason: expect.any(String) })
+    expect(log.runs[0]!.properties?.imgsec).toMatchObject({
+      truncated: true,
+      total: 30_000,
+      kept: resultCount
+    })
+    // What was cut is the least severe: every kept result is at least as severe as every dropped one.
+    const rank = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']
+    const lastKept = rank.indexOf(findings[resultCount - 1]!.severity)
+    expect(rank.indexOf(findings[resultCount]!.severity)).toBeGreaterThanOrEqual(lastKept)
+    expect(findings.slice(0, resultCount).filter((f) => f.severity === 'CRITICAL').length).toBe(
+      findings.filter((f) => f.severity === 'CRITICAL').length
+    )
+    expectNoDigest(log)
+    expect(validate(JSON.parse(json))).toBe(true)
+  })
+
+  it('cuts further when the compressed size is over the limit, by the measured ratio', () => {
+    const report = generateReport(2_000, 5)
+    const { json, resultCount, truncated } = buildSarif(report, {
+      ...options,
+      maxGzipBytes: 100_000
+    })
+    expect(gzipSync(json).length).toBeLessThanOrEqual(100_000)
+    expect(resultCount).toBeGreaterThan(0)
+    expect(truncated?.reason).toMatch(/upload limit/)
+  })
+})
+
+describe('deriveSarifCategory', () => {
+  it.each([
+    ['docker.io/library/alpine:3.20', 'imgsec/library-alpine'],
+    [`ghcr.io/org/app@${GENERATED_DIGEST}`, 'imgsec/org-app'],
+    ['localhost:5000/team/svc:1.2.3', 'imgsec/team-svc'],
+    ['alpine', 'imgsec/alpine']
+  ])('%s -> %s', (image, category) => {
+    expect(deriveSarifCategory(image)).toBe(category)
+  })
+
+  it('takes a parsed reference', () => {
+    expect(
+      deriveSarifCategory({ registry: 'docker.io', repository: 'library/alpine', tag: '3' })
+    ).toBe('imgsec/library-alpine')
+  })
+
+  it('never lets a digest through in the run category', () => {
+    const { log } = buildSarif(generateReport(10), {
+      ...options,
+      category: `x/${GENERATED_DIGEST}`
+    })
+    expect(log.runs[0]!.automationDetails!.id).not.toMatch(DIGEST)
+    expect(log.runs[0]!.automationDetails!.id!.endsWith('/')).toBe(true)
+    expect(GENERATED_IMAGE).toBe(options.imageName)
+  })
+})

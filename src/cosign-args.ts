@@ -1,0 +1,134 @@
+// cosign command lines, as pure functions of what to do (table-tested). They always name the pinned
+// `repo@sha256:…`, so the digest signed is the digest scanned, and never carry a secret: the key
+// password travels as COSIGN_PASSWORD and registry credentials as a private DOCKER_CONFIG.
+
+/** How signatures reach (or skip) the transparency log; the route differs between cosign v2 and v3. */
+export type TlogMode =
+  | { upload: true }
+  /** cosign v2: the plain flag. */
+  | { upload: false; cosignMajor: 2 }
+  /** cosign v3: a signing config without Rekor, made by `signingConfigArgs`. */
+  | { upload: false; signingConfig: string }
+
+export interface SignArgs {
+  pinnedRef: string
+  /** A key file path or key URI; absent for keyless signing. */
+  keyRef?: string
+  tlog: TlogMode
+}
+
+export interface ImageSignArgs extends SignArgs {
+  annotations: Array<[string, string]>
+  recursive: boolean
+}
+
+export interface AttestArgs extends SignArgs {
+  predicateFile: string
+}
+
+/** Who must have signed: a public key, or a keyless identity and issuer (exact or regexp). */
+export type VerifyPolicy =
+  | { kind: 'key'; keyRef: string }
+  | {
+      kind: 'keyless'
+      identity?: string
+      identityRegexp?: string
+      issuer?: string
+      issuerRegexp?: string
+    }
+
+export interface VerifyArgs {
+  pinnedRef: string
+  policy: VerifyPolicy
+  /** False when signatures were made without the transparency log (`tlog-upload: false`). */
+  tlogUpload: boolean
+}
+
+/** The major version of a cosign version string (`3.0.6`, `v2.6.1`). */
+export function cosignMajor(version: string): number {
+  return Number.parseInt(version.replace(/^v/, ''), 10)
+}
+
+/** The tlog route for `tlogUpload` on this cosign version; `signingConfig` is the file for v3. */
+export function tlogMode(tlogUpload: boolean, version: string, signingConfig?: string): TlogMode {
+  if (tlogUpload) return { upload: true }
+  if (cosignMajor(version) < 3) return { upload: false, cosignMajor: 2 }
+  if (!signingConfig)
+    throw new Error('cosign v3 needs a signing config to sign without the transparency log')
+  return { upload: false, signingConfig }
+}
+
+/** `cosign signing-config create`: the public-good services minus Rekor (cosign v3's no-tlog route). */
+export function signingConfigArgs(outFile: string): string[] {
+  return [
+    'signing-config',
+    'create',
+    '--with-default-services',
+    '--no-default-rekor',
+    '--out',
+    outFile
+  ]
+}
+
+function signingArgs(options: SignArgs): string[] {
+  const args = ['--yes']
+  if (options.keyRef !== undefined) args.push('--key', options.keyRef)
+  if (!options.tlog.upload) {
+    if ('signingConfig' in options.tlog) args.push('--signing-config', options.tlog.signingConfig)
+    else args.push('--tlog-upload=false')
+  }
+  return args
+}
+
+/**
+ * One `-a` value. cosign parses the flag as a CSV list, so a pair holding a comma or a quote is
+ * written as one quoted CSV field to reach cosign unsplit.
+ */
+export function annotationArg(key: string, value: string): string {
+  const pair = `${key}=${value}`
+  return /[",\n]/.test(pair) ? `"${pair.replace(/"/g, '""')}"` : pair
+}
+
+export function signArgs(options: ImageSignArgs): string[] {
+  const args = ['sign', ...signingArgs(options)]
+  for (const [key, value] of options.annotations) args.push('-a', annotationArg(key, value))
+  if (options.recursive) args.push('--recursive')
+  return [...args, options.pinnedRef]
+}
+
+export function attestArgs(options: AttestArgs): string[] {
+  const typeArgs = ['--type', 'vuln', '--predicate', options.predicateFile]
+  return ['attest', ...signingArgs(options), ...typeArgs, options.pinnedRef]
+}
+
+function policyArgs(policy: VerifyPolicy): string[] {
+  if (policy.kind === 'key') return ['--key', policy.keyRef]
+  const args: string[] = []
+  if (policy.identity !== undefined) args.push('--certificate-identity', policy.identity)
+  else if (policy.identityRegexp !== undefined) {
+    args.push('--certificate-identity-regexp', policy.identityRegexp)
+  }
+  if (policy.issuer !== undefined) args.push('--certificate-oidc-issuer', policy.issuer)
+  else if (policy.issuerRegexp !== undefined) {
+    args.push('--certificate-oidc-issuer-regexp', policy.issuerRegexp)
+  }
+  return args
+}
+
+function verifyCommonArgs(options: VerifyArgs): string[] {
+  const args = policyArgs(options.policy)
+  if (!options.tlogUpload) args.push('--insecure-ignore-tlog')
+  return args
+}
+
+export function verifyArgs(options: VerifyArgs): string[] {
+  return ['verify', ...verifyCommonArgs(options), '-o', 'json', options.pinnedRef]
+}
+
+export function verifyAttestationArgs(options: VerifyArgs): string[] {
+  return ['verify-attestation', '--type', 'vuln', ...verifyCommonArgs(options), options.pinnedRef]
+}
+
+export function publicKeyArgs(keyRef: string): string[] {
+  return ['public-key', '--key', keyRef]
+}

@@ -1,0 +1,129 @@
+// The SARIF rule of a finding id: descriptions, help in Markdown, and the `security-severity`
+// that code scanning uses to rank alerts.
+import type { ReportingDescriptor, Result } from 'sarif'
+import type { Severity } from '../pipeline.js'
+import type { Finding } from './findings.js'
+import { escapeBlock, escapeInline, link, safeUrl, table } from './markdown.js'
+
+/**
+ * The score for a severity when trivy has no CVSS score: trivy's own SARIF values, inside code
+ * scanning's bands (critical > 9.0, high 7.0–8.9, medium 4.0–6.9, low 0.1–3.9). UNKNOWN gets the
+ * lowest valid score: code scanning has no "unknown" band, and an alert must not look more
+ * severe than what trivy knows.
+ */
+export const SEVERITY_SCORES: Record<Severity, number> = {
+  CRITICAL: 9.5,
+  HIGH: 8.0,
+  MEDIUM: 5.5,
+  LOW: 2.0,
+  UNKNOWN: 0.1
+}
+
+/** `security-severity`: the CVSS score when there is one, else the severity's score; 0.1–10. */
+export function securitySeverity(finding: Finding): string {
+  const score = finding.cvssScore ?? SEVERITY_SCORES[finding.severity]
+  return Math.min(10, Math.max(0.1, score)).toFixed(1)
+}
+
+export function sarifLevel(severity: Severity): Result.level {
+  if (severity === 'CRITICAL' || severity === 'HIGH') return 'error'
+  return severity === 'MEDIUM' ? 'warning' : 'note'
+}
+
+const RULE_NAMES: Record<Finding['kind'], string> = {
+  vulnerability: 'Vulnerability',
+  secret: 'Secret',
+  misconfiguration: 'Misconfiguration',
+  license: 'License'
+}
+
+/** Rows of the help table per rule: enough to act on, small enough for 25,000 rules. */
+const MAX_HELP_ROWS = 10
+const MAX_DESCRIPTION = 2000
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1).trimEnd() + '…' : text
+}
+
+function lines(finding: Finding): string {
+  if (finding.startLine === undefined) return ''
+  const end = finding.endLine ?? finding.startLine
+  return end > finding.startLine ? `${finding.startLine}–${end}` : String(finding.startLine)
+}
+
+function helpTable(affected: readonly Finding[], total: number): string {
+  const first = affected[0]
+  if (!first) return ''
+  const cell = (value: string | undefined): string => (value ? escapeInline(value, 200) : '—')
+  const ref = (f: Finding): string => (safeUrl(f.url) ? link(f.id, f.url) : '—')
+  let md: string
+  if (first.kind === 'vulnerability' || first.kind === 'license') {
+    md = table(
+      ['Package', 'Installed', 'Fixed', 'Severity', 'Where', 'Link'],
+      affected.map((f) => [
+        cell(f.pkg),
+        cell(f.installed),
+        cell(f.fixed),
+        f.severity,
+        cell(f.path ?? f.target),
+        ref(f)
+      ])
+    )
+  } else {
+    md = table(
+      ['File', 'Lines', 'Severity', 'Link'],
+      affected.map((f) => [cell(f.path ?? f.target), cell(lines(f)), f.severity, ref(f)])
+    )
+  }
+  const more = total - affected.length
+  return more > 0 ? `${md}\n\n…and ${more} more in this image.` : md
+}
+
+/**
+ * The rule for one finding id. `affected` are the findings of that id, worst first (at most
+ * MAX_HELP_ROWS are shown); the worst one sets the rule's severity.
+ */
+export function buildRule(affected: readonly Finding[], total: number): ReportingDescriptor {
+  const worst = affected[0]
+  if (!worst) throw new Error('buildRule needs at least one finding')
+  const shown = affected.slice(0, MAX_HELP_ROWS)
+  const description = clip(worst.description ?? worst.title, MAX_DESCRIPTION)
+  const url = safeUrl(worst.url)
+  const score = securitySeverity(worst)
+  const kind = RULE_NAMES[worst.kind]
+  const heading =
+    `**${kind} ${escapeInline(worst.id, 200)}** · ${worst.severity}` +
+    (worst.cvssScore !== undefined ? ` · CVSS ${worst.cvssScore.toFixed(1)}` : '')
+  const markdown = [
+    heading,
+    escapeInline(worst.title, 500),
+    helpTable(shown, total),
+    escapeBlock(description, MAX_DESCRIPTION),
+    url ? `More: ${link(url, url, 500)}` : ''
+  ]
+    .filter((part) => part !== '')
+    .join('\n\n')
+  const where = worst.pkg ? ` in ${worst.pkg}${worst.installed ? ` ${worst.installed}` : ''}` : ''
+  const fix = worst.fixed ? `, fixed in ${worst.fixed}` : ''
+  const text = `${kind} ${worst.id} (${worst.severity})${where}${fix}: ${worst.title}${url ? `\n${url}` : ''}`
+  const tags = [worst.kind, 'security', worst.severity]
+  for (const cwe of worst.cwes ?? []) {
+    const n = /^CWE-(\d+)$/i.exec(cwe)?.[1]
+    if (n) tags.push(`external/cwe/cwe-${n}`)
+  }
+  return {
+    id: worst.id,
+    name: kind,
+    shortDescription: { text: clip(worst.title, 1000) },
+    fullDescription: { text: description },
+    ...(url ? { helpUri: url } : {}),
+    help: { text: clip(text, 4000), markdown },
+    defaultConfiguration: { level: sarifLevel(worst.severity) },
+    properties: {
+      'security-severity': score,
+      // Secrets are pattern matches and can be false positives; the others are exact lookups.
+      precision: worst.kind === 'secret' ? 'high' : 'very-high',
+      tags
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// What one run has produced so far, phase by phase; the report phase renders it whatever happened.
+import type { Inputs } from './inputs.js'
+import type { ResolvedImage, SignResult, VerifyResult } from './pipeline.js'
+import type { StepLog } from './step-log.js'
+import type { InstalledTool } from './tools/install.js'
+import type { Finding } from './report/findings.js'
+import type { GateResult } from './report/gate.js'
+import type { TrivyReport } from './report/trivy-report.js'
+
+export interface ScanOutcome {
+  reportFile: string
+  report: TrivyReport
+  findings: Finding[]
+}
+
+export interface RunState {
+  inputs: Inputs
+  steps: StepLog
+  tools: { trivy?: InstalledTool; cosign?: InstalledTool }
+  /** Absent when the image is not read from a registry (image-source docker, podman, tarball). */
+  image?: ResolvedImage
+  scan?: ScanOutcome
+  gate?: GateResult
+  sign?: SignResult
+  attest?: SignResult
+  verify?: VerifyResult
+  /** The failure that stopped the pipeline (a tool crash, an unreachable registry…), if any. */
+  failure?: unknown
+}
