@@ -47,7 +47,11 @@ async function image(tag: string, platforms?: string[]): Promise<{ ref: string; 
   return { ref: `${registry.host}/team/app@${pushed.digest}`, digest: pushed.digest }
 }
 
-async function manifest(reference: string): Promise<{ status: number; json?: any }> {
+interface StoredManifest {
+  layers: Array<{ digest: string; annotations: Record<string, string> }>
+}
+
+async function manifest(reference: string): Promise<{ status: number; json?: StoredManifest }> {
   const auth = Buffer.from(`${registry.auth?.username}:${registry.auth?.password}`).toString(
     'base64'
   )
@@ -57,7 +61,7 @@ async function manifest(reference: string): Promise<{ status: number; json?: any
       Accept: 'application/vnd.oci.image.manifest.v1+json'
     }
   })
-  return { status: res.status, json: res.ok ? await res.json() : undefined }
+  return { status: res.status, json: res.ok ? ((await res.json()) as StoredManifest) : undefined }
 }
 
 async function blob(digest: string): Promise<Buffer> {
@@ -165,7 +169,8 @@ describe('sign and verify with a key', () => {
     expect(run.stderr).not.toContain('uses a tag')
     const sig = await manifest(sigTag(digest, '.sig'))
     expect(sig.status).toBe(200)
-    const layer = sig.json.layers[0]
+    const layer = sig.json?.layers[0]
+    if (!layer) throw new Error('the .sig manifest has no layer')
     const payload = await blob(layer.digest)
     expect(JSON.parse(payload.toString())).toEqual({
       critical: {
@@ -175,7 +180,10 @@ describe('sign and verify with a key', () => {
       },
       optional: { run: '42' }
     })
-    const signature = Buffer.from(layer.annotations['dev.cosignproject.cosign/signature'], 'base64')
+    const signature = Buffer.from(
+      layer.annotations['dev.cosignproject.cosign/signature'] ?? '',
+      'base64'
+    )
     const pub = readFileSync(join(work, 'cosign.pub'), 'utf8')
     expect(verifySignature('sha256', payload, pub, signature)).toBe(true)
 

@@ -1,8 +1,8 @@
 // The stand-in trivy behaves like the real CLI where the action depends on it: flags, registry
 // lookups, the DB and its fallback on rate limits, filters, report files and exit codes.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import Ajv from 'ajv-draft-04'
-import addFormats from 'ajv-formats'
+import AjvDraft04 from 'ajv-draft-04'
+import ajvFormats from 'ajv-formats'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,6 +128,16 @@ describe('registry images', () => {
     expect(run.stderr).toContain('MANIFEST_UNKNOWN')
   })
 
+  it('finds an image in the docker daemon only when the daemon has it', async () => {
+    const args = ['image', '-f', 'json', '--image-src', 'docker', 'app:dev']
+    const missing = await runStandin(args, env())
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('in ["docker"]')
+    const present = await runStandin(args, env({ STANDIN_TRIVY_LOCAL_IMAGES: 'app:dev' }))
+    expect(present.code).toBe(0)
+    expect(JSON.parse(present.stdout).ArtifactName).toBe('app:dev')
+  })
+
   it('cannot reach a non-loopback registry', async () => {
     const run = await runStandin(['image', '--image-src', 'remote', 'ghcr.io/org/app:1'], env())
     expect(run.code).toBe(1)
@@ -179,6 +189,14 @@ describe('filters', () => {
     const ids = vulnIds(readReport())
     expect(ids).not.toContain('CVE-2019-1549')
     expect(ids).toContain('CVE-2019-1551')
+  })
+
+  it('reads .trivyignore from the working directory when no ignore file is named', async () => {
+    writeFileSync(join(work, '.trivyignore'), 'CVE-2019-1549\n')
+    const out = join(work, 'r.json')
+    const args = ['image', '--input', join(work, 'image.tar'), '-f', 'json', '-o', out]
+    await runStandin(args, env(), work)
+    expect(vulnIds(readReport())).not.toContain('CVE-2019-1549')
   })
 
   it('filters by severity and drops packages with --list-all-pkgs=false', async () => {
@@ -288,8 +306,9 @@ describe('trivy convert', () => {
       (await runStandin(['convert', '-f', 'sarif', '-o', out, join(work, 'r.json')])).code
     ).toBe(0)
     const schema = JSON.parse(readFileSync('/work/shared/schemas/sarif-schema-2.1.0.json', 'utf8'))
-    const ajv = new Ajv({ allErrors: true, strict: false })
-    addFormats(ajv)
+    // CommonJS modules: under NodeNext their classes are the `default` of the module object.
+    const ajv = new AjvDraft04.default({ allErrors: true, strict: false })
+    ajvFormats.default(ajv)
     const validate = ajv.compile(schema)
     expect(validate(JSON.parse(readFileSync(out, 'utf8')))).toBe(true)
   })

@@ -3,18 +3,20 @@
 // `CosignTool.env`. A failed sign or attest is a tool failure (ToolError); a failed verification is
 // a verdict (VerifyResult.verified = false), which the caller reports and fails the step on.
 import * as core from '@actions/core'
+import { join } from 'node:path'
 import {
   attestArgs,
+  cosignMajor,
   publicKeyArgs,
   signArgs,
   signingConfigArgs,
   tlogMode,
-  cosignMajor,
   verifyArgs,
   verifyAttestationArgs,
   type TlogMode,
   type VerifyPolicy
 } from './cosign-args.js'
+import { checkAttestationOutput, checkVerifyOutput } from './cosign-output.js'
 import { InputError, ToolError } from './errors.js'
 import type { KeyInput } from './inputs.js'
 import {
@@ -26,10 +28,8 @@ import {
 } from './keys.js'
 import { assertIdTokenAvailable, workflowIdentity } from './oidc.js'
 import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from './pipeline.js'
-import { join } from 'node:path'
 import { privateTempDir } from './tempdir.js'
 import { runTool, tail } from './tools/exec.js'
-import { checkAttestationOutput, checkVerifyOutput } from './cosign-output.js'
 
 export interface CosignTool {
   /** Absolute path of the installed cosign. */
@@ -205,7 +205,7 @@ export async function attestImage(
 export function verifySpec(options: VerifyOptions, signed?: Signer): VerifySpec {
   const issuer = options.certificateOidcIssuer
   if (options.publicKey) {
-    const key = keyRef(options.publicKey, 'verify.pub')
+    const key = keyRef(options.publicKey, 'verify.pub', false)
     const fingerprint = options.publicKey.kind === 'uri' ? '' : (fingerprintOfFile(key.ref) ?? '')
     return {
       policy: { kind: 'key', keyRef: key.ref },

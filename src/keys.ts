@@ -51,11 +51,14 @@ function pemText(pem: string): string {
   return `${text}\n`
 }
 
-/** The `--key` argument for a key input; `fileName` names the file PEM contents are written to. */
-export function keyRef(key: KeyInput, fileName: string): KeyRef {
+/**
+ * The `--key` argument for a key input; `fileName` names the file PEM contents are written to.
+ * `secret` is false for public keys, which need no masking.
+ */
+export function keyRef(key: KeyInput, fileName: string, secret = true): KeyRef {
   switch (key.kind) {
     case 'pem':
-      registerSecretLines(key.pem)
+      if (secret) registerSecretLines(key.pem)
       return {
         ref: writePrivateFile(fileName, pemText(key.pem)),
         source: 'PEM contents of the input'

@@ -5,6 +5,7 @@ import type { StepLog } from './step-log.js'
 import type { InstalledTool } from './tools/install.js'
 import type { Finding } from './report/findings.js'
 import type { GateResult } from './report/gate.js'
+import type { SarifBuild } from './report/sarif.js'
 import type { TrivyReport } from './report/trivy-report.js'
 
 export interface ScanOutcome {
@@ -26,4 +27,7 @@ export interface RunState {
   verify?: VerifyResult
   /** The failure that stopped the pipeline (a tool crash, an unreachable registry…), if any. */
   failure?: unknown
+  sarif?: SarifBuild
+  /** Parts of the report phase that could not be done (each fails the step, after the rest). */
+  reportFailures: string[]
 }

@@ -113,11 +113,13 @@ export function scanEnv(
 const RATE_LIMITED = /TOOMANYREQUESTS|429 Too Many Requests/
 const DB_FAILURE = /failed to download vulnerability DB/
 
-/** Repositories trivy logged as failed (`Failed to download artifact repo="…"`), in order. */
+/**
+ * Vulnerability-DB repositories trivy logged as failed, in order (`[vulndb] Failed to download
+ * artifact repo="…"`); the Java DB logs the same line under `[javadb]`, which is not ours to report.
+ */
 function failedDbRepositories(stderr: string): string[] {
-  return [...stderr.matchAll(/Failed to download artifact\s+repo="([^"]+)"/g)].map(
-    (m) => m[1] ?? ''
-  )
+  const failed = /\[vulndb\] Failed to download artifact\s+repo="([^"]+)"/g
+  return [...stderr.matchAll(failed)].map((m) => m[1] ?? '')
 }
 
 /** The message for a scan that failed because no DB repository would serve the database. */
@@ -168,7 +170,7 @@ export async function runScan(trivyPath: string, options: ScanOptions): Promise<
     core.warning(
       `trivy DB repository ${skipped.join(', ')} did not serve the database` +
         (RATE_LIMITED.test(result.stderr) ? ' (rate-limited)' : '') +
-        '; trivy used the next repository of trivy-db-repository.'
+        '; trivy fell back to the next DB repository.'
     )
   }
   if (!existsSync(options.reportFile)) {

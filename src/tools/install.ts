@@ -116,7 +116,9 @@ export async function installTool(
   try {
     const file = join(workDir, asset)
     core.info(`${tool} ${version}: downloading ${url}`)
-    const [expected] = await Promise.all([
+    // Both settle before we go on, so no download is still writing when workDir is removed. The
+    // asset's failure comes first: a 404 there says more than one for the checksums file.
+    const [expected, downloaded] = await Promise.allSettled([
       expectedSha256(tool, version, asset, { pin, userSha, base: downloadBaseUrl, workDir, retry }),
       downloadAsset(
         url,
@@ -125,17 +127,19 @@ export async function installTool(
         `${tool} ${version} has no release asset for ${platformLabel(platform)}`
       )
     ])
+    if (downloaded.status === 'rejected') throw downloaded.reason
+    if (expected.status === 'rejected') throw expected.reason
     const actual = await sha256File(file)
-    if (actual !== expected.sha256) {
+    if (actual !== expected.value.sha256) {
       await rm(file, { force: true })
       throw new Error(
-        `SHA-256 mismatch for ${asset} (${url}): expected ${expected.sha256} (${expected.source}), ` +
+        `SHA-256 mismatch for ${asset} (${url}): expected ${expected.value.sha256} (${expected.value.source}), ` +
           `got ${actual}. The download was deleted and ${tool} ${version} was not installed`
       )
     }
     if (!pinned) {
       core.warning(
-        `${tool} ${version} is not pinned by this action; it is verified only against ${expected.source}`
+        `${tool} ${version} is not pinned by this action; it is verified only against ${expected.value.source}`
       )
     }
     const path = await cacheVerified(file, asset, { tool, version, cacheArch, exe, workDir })

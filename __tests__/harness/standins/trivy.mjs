@@ -116,7 +116,14 @@ const IMAGE_FLAGS = {
 }
 const VERSION_FLAGS = { format: ['string', 'f'] }
 
+const USAGE = {
+  image: 'Scan a container image\n\nUsage:\n  trivy image [flags] IMAGE_NAME\n',
+  convert:
+    'Convert Trivy JSON report into a different format\n\nUsage:\n  trivy convert [flags] RESULT_JSON\n'
+}
+
 class Fatal extends Error {}
+let usage = 'Usage:\n  trivy [global flags] command [flags] target\n'
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 let quiet = false
@@ -419,10 +426,9 @@ async function remoteImage(target, flags) {
   let imageId
   if (manifest.manifests) {
     const wanted = flags.platform ?? 'linux/amd64'
-    const child = manifest.manifests.find((m) =>
-      `${m.platform?.os}/${m.platform?.architecture}${m.platform?.variant ? '/' + m.platform.variant : ''}`.startsWith(
-        wanted
-      )
+    // `linux/arm64` matches any variant of it; `linux/arm/v7` only that variant.
+    const child = manifest.manifests.find(({ platform: p = {} }) =>
+      [`${p.os}/${p.architecture}`, `${p.os}/${p.architecture}/${p.variant}`].includes(wanted)
     )
     if (!child) throw `remote error: no child with platform ${wanted} in index ${target}`
     const childPath = `/v2/${repository}/manifests/${child.digest}`
@@ -506,7 +512,7 @@ function filterReport(report, flags, scanners) {
   const severities = flags.severity ?? SEVERITIES
   for (const s of severities)
     if (!SEVERITIES.includes(s)) throw new Fatal(`flag error: unknown severity option: ${s}`)
-  const ignored = ignoredIds(flags.ignorefile)
+  const ignored = ignoredIds(flags.ignorefile ?? '.trivyignore')
   const suppressed = vexSuppressed(flags.vex ?? [])
   const keep = (list, pred) => {
     const kept = (list ?? []).filter(pred)
@@ -671,6 +677,10 @@ async function scanImage(argv) {
   const { flags, args } = parseFlags(argv, { ...GLOBAL_FLAGS, ...IMAGE_FLAGS })
   withEnv(flags, { ...GLOBAL_FLAGS, ...IMAGE_FLAGS })
   quiet = flags.quiet === true
+  if (flags.help) {
+    process.stdout.write(USAGE.image)
+    return 0
+  }
   const started = now()
   if (!flags.input && args.length === 0 && !flags['download-db-only'])
     throw new Fatal('Require at least 1 argument or --input option')
@@ -750,6 +760,10 @@ function convertReport(argv) {
   const { flags, args } = parseFlags(argv, { ...GLOBAL_FLAGS, ...REPORT_FLAGS })
   withEnv(flags, { ...GLOBAL_FLAGS, ...REPORT_FLAGS })
   quiet = flags.quiet === true
+  if (flags.help) {
+    process.stdout.write(USAGE.convert)
+    return 0
+  }
   if (args.length !== 1) throw new Fatal(`accepts 1 arg(s), received ${args.length}`)
   let report
   try {
@@ -807,8 +821,14 @@ async function main(argv) {
   }
   if (command === 'version')
     return printVersion(parseFlags(rest, { ...GLOBAL_FLAGS, ...VERSION_FLAGS }).flags)
-  if (command === 'image' || command === 'i') return scanImage(rest)
-  if (command === 'convert') return convertReport(rest)
+  if (command === 'image' || command === 'i') {
+    usage = USAGE.image
+    return scanImage(rest)
+  }
+  if (command === 'convert') {
+    usage = USAGE.convert
+    return convertReport(rest)
+  }
   throw new Fatal(`unknown command "${command}" for "trivy"`)
 }
 
@@ -818,7 +838,7 @@ main(process.argv.slice(2)).then(
     if (!(error instanceof Fatal)) throw error
     if (/^(unknown (shorthand )?flag|flag needs|invalid argument)/.test(error.message)) {
       // trivy's flagErrorFunc prints the command's usage before the error.
-      process.stdout.write('Usage:\n  trivy image [flags] IMAGE_NAME\n\n')
+      process.stdout.write(usage + '\n')
     }
     log('FATAL', `Fatal error\t${error.message}`)
     process.exit(1)

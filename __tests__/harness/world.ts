@@ -1,0 +1,82 @@
+// The world an end-to-end test runs the action in: a release mirror serving stand-in trivy and
+// cosign releases, a real registry on loopback holding a real image, and a log of every stand-in
+// invocation. Versions are ones the action does not pin, so they are verified against the
+// mirror's checksums files (the pinned ones would be refused: the stand-ins are not the real bytes).
+//
+//   const world = await startWorld({ auth? })
+//   const run = await world.run({ steps: 'scan,gate' }, { env?, toolCache? })
+//   world.calls(run)        the stand-in invocations of that run: [{ tool, argv, cwd }]
+//   await world.stop()
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pushImage, type PushedImage } from './images.js'
+import { startMirror, type Mirror } from './mirror.js'
+import { startRegistry, type RegistryAuth, type TestRegistry } from './registry.js'
+import { runAction, type ActionRun, type RunOptions } from './runner.js'
+
+export const TRIVY_VERSION = '0.73.1'
+export const COSIGN_VERSION = '3.0.5'
+
+export interface StandinCall {
+  tool: 'trivy' | 'cosign'
+  argv: string[]
+  cwd: string
+}
+
+export interface World {
+  mirror: Mirror
+  registry: TestRegistry
+  /** `127.0.0.1:PORT/team/app` */
+  repository: string
+  /** The image pushed at tag `1.0`. */
+  pushed: PushedImage
+  /** `repository:1.0` */
+  image: string
+  run(inputs: Record<string, string>, options?: Partial<RunOptions>): Promise<ActionRun>
+  calls(run: ActionRun): StandinCall[]
+  stop(): Promise<void>
+}
+
+export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise<World> {
+  const mirror = await startMirror({ trivy: [TRIVY_VERSION], cosign: [COSIGN_VERSION] })
+  const registry = await startRegistry({ auth: options.auth })
+  const repository = `${registry.host}/team/app`
+  const pushed = await pushImage(registry, 'team/app', '1.0')
+  const logs = new WeakMap<ActionRun, string>()
+  return {
+    mirror,
+    registry,
+    repository,
+    pushed,
+    image: `${repository}:1.0`,
+    async run(inputs, runOptions = {}) {
+      const log = join(mkdtempSync(join(tmpdir(), 'imgsec-calls-')), 'calls.jsonl')
+      const run = await runAction({
+        ...runOptions,
+        inputs: {
+          image: `${repository}:1.0`,
+          'trivy-version': TRIVY_VERSION,
+          'cosign-version': COSIGN_VERSION,
+          'download-base-url': mirror.baseUrl,
+          'cache-db': 'false',
+          ...inputs
+        },
+        env: { IMGSEC_STANDIN_LOG: log, ...runOptions.env }
+      })
+      logs.set(run, log)
+      return run
+    },
+    calls(run) {
+      const log = logs.get(run)
+      if (!log || !existsSync(log)) return []
+      return readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as StandinCall)
+    },
+    async stop() {
+      await Promise.all([mirror.stop(), registry.stop()])
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The report phase: SARIF, log lines, job summary, annotations, outputs and the code-scanning
+// upload, from whatever the run produced. It runs also after a failure, and a part that fails here
+// is recorded (and fails the step) without keeping the other parts from being written.
+import * as core from '@actions/core'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, relative, sep } from 'node:path'
+import { describeError } from './errors.js'
+import { imageName } from './image.js'
+import type { Inputs } from './inputs.js'
+import { writeOutputs } from './outputs.js'
+import { finalStageFromLine } from './report/dockerfile.js'
+import { buildSarif, type SarifBuild } from './report/sarif.js'
+import type { RunState } from './run-state.js'
+import { uploadContext, uploadSarif } from './upload-sarif.js'
+
+export interface DockerfileLocation {
+  /** Workspace-relative, forward slashes: what SARIF and annotations name. */
+  uri: string
+  /** The line of the final stage's FROM (1 when there is none to find). */
+  line: number
+}
+
+export async function publish(state: RunState): Promise<void> {
+  const { inputs } = state
+  const dockerfile = attempt(state, 'read the dockerfile', () => dockerfileLocation(inputs))
+  const sarif = state.scan
+    ? attempt(state, 'write the SARIF file', () => writeSarif(state, dockerfile))
+    : undefined
+  state.sarif = sarif
+  writeOutputs(state, sarif ? inputs.sarifFile : undefined)
+  // Summary and annotations: written by the report module's renderers (wired below).
+  if (sarif && inputs.uploadSarif) {
+    await attemptAsync(state, 'upload the SARIF to code scanning', () =>
+      upload(inputs, sarif)
+    )
+  }
+}
+
+function dockerfileLocation(inputs: Inputs): DockerfileLocation | undefined {
+  if (!inputs.dockerfile) return undefined
+  const text = readFileSync(inputs.dockerfile, 'utf8')
+  const uri = relative(inputs.workspace, inputs.dockerfile).split(sep).join('/')
+  return { uri, line: finalStageFromLine(text) ?? 1 }
+}
+
+function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined): SarifBuild {
+  const { inputs, scan, tools } = state
+  const build = buildSarif(scan?.findings ?? [], {
+    toolVersion: tools.trivy?.version ?? inputs.trivy.version,
+    category: inputs.sarifCategory,
+    imageName: imageName(inputs.image),
+    dockerfile
+  })
+  mkdirSync(dirname(inputs.sarifFile), { recursive: true })
+  writeFileSync(inputs.sarifFile, build.json)
+  if (build.truncated) core.warning(`SARIF: ${build.truncated.reason}`)
+  core.info(`SARIF: ${build.resultCount} results written to ${inputs.sarifFile}`)
+  return build
+}
+
+async function upload(inputs: Inputs, sarif: SarifBuild): Promise<void> {
+  const result = await uploadSarif({
+    sarif: sarif.json,
+    token: inputs.githubToken,
+    ...uploadContext()
+  })
+  core.info(`SARIF uploaded to code scanning (id ${result.sarifId}, ${result.status})`)
+}
+
+function attempt<T>(state: RunState, what: string, work: () => T): T | undefined {
+  try {
+    return work()
+  } catch (error) {
+    state.reportFailures.push(`could not ${what}: ${describeError(error)}`)
+    return undefined
+  }
+}
+
+async function attemptAsync(state: RunState, what: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    state.reportFailures.push(`could not ${what}: ${describeError(error)}`)
+  }
+}
