@@ -118,15 +118,18 @@ describe('bad inputs, as a runner passes them', () => {
     ['download-base-url', { 'download-base-url': 'file:///etc' }],
     ['sarif-file', { 'sarif-file': '../outside.sarif' }]
   ]
-  it.each(cases)('%s: one error line naming the input, nothing downloaded', async (input, values) => {
-    const before = world.mirror.requests.count
-    const run = await world.run(values)
-    expect(run.exitCode).toBe(1)
-    const errors = errorLines(run)
-    expect(errors).toHaveLength(1)
-    expect(errors[0]).toContain(`Input '${input}'`)
-    expect(errors[0]).not.toMatch(/%0A|\n/)
-    expect(`${run.stdout}${run.stderr}`).not.toMatch(/\s+at \S+ \(/)
-    expect(world.mirror.requests.count).toBe(before)
-  })
+  it.each(cases)(
+    '%s: one error line naming the input, nothing downloaded',
+    async (input, values) => {
+      const before = world.mirror.requests.count
+      const run = await world.run(values)
+      expect(run.exitCode).toBe(1)
+      const errors = errorLines(run)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toContain(`Input '${input}'`)
+      expect(errors[0]).not.toMatch(/%0A|\n/)
+      expect(`${run.stdout}${run.stderr}`).not.toMatch(/\s+at \S+ \(/)
+      expect(world.mirror.requests.count).toBe(before)
+    }
+  )
 })

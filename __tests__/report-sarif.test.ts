@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
-import Ajv from 'ajv-draft-04'
-import addFormats from 'ajv-formats'
+import AjvDraft04 from 'ajv-draft-04'
+import ajvFormats from 'ajv-formats'
 import type { Log } from 'sarif'
 import { collectFindings } from '../src/report/findings.js'
 import { buildSarif, deriveSarifCategory } from '../src/report/sarif.js'
@@ -15,8 +15,9 @@ import {
 } from './harness/generate-report.js'
 
 const schema = JSON.parse(readFileSync('/work/shared/schemas/sarif-schema-2.1.0.json', 'utf8'))
-const ajv = new Ajv({ allErrors: true, strict: false })
-addFormats(ajv)
+// CommonJS packages: their default export is module.exports, which carries `.default`.
+const ajv = new AjvDraft04.default({ allErrors: true, strict: false })
+ajvFormats.default(ajv)
 const validate = ajv.compile(schema)
 const DIGEST = /sha256:[a-f0-9]{64}/
 

@@ -6,6 +6,7 @@ import ajvFormats from 'ajv-formats'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SARIF_SCHEMA_FILE } from './harness/paths.js'
 import {
   FIXTURES,
   runStandin,
@@ -305,7 +306,7 @@ describe('trivy convert', () => {
     expect(
       (await runStandin(['convert', '-f', 'sarif', '-o', out, join(work, 'r.json')])).code
     ).toBe(0)
-    const schema = JSON.parse(readFileSync('/work/shared/schemas/sarif-schema-2.1.0.json', 'utf8'))
+    const schema = JSON.parse(readFileSync(SARIF_SCHEMA_FILE, 'utf8'))
     // CommonJS modules: under NodeNext their classes are the `default` of the module object.
     const ajv = new AjvDraft04.default({ allErrors: true, strict: false })
     ajvFormats.default(ajv)

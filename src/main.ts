@@ -108,7 +108,10 @@ async function pipeline(state: RunState): Promise<void> {
       )
     }
   }
-  if (steps.isSelected('verify')) {
+  if (steps.isSelected('sign') && !state.sign) {
+    // verify checks what this run signed; with nothing signed there is nothing of ours to check.
+    steps.skip('verify', 'nothing was signed: the gate failed')
+  } else if (steps.isSelected('verify')) {
     state.verify = await core.group('Verify', () =>
       steps.time(
         'verify',

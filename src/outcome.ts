@@ -29,8 +29,8 @@ export function failureMessages(state: RunState): string[] {
   if (gate?.verdict === 'failed') {
     messages.push(
       `Gate failed for ${imageLabel(state)}: ${describeFailing(gate)} at or above fail-on: ` +
-        `${gate.threshold.toLowerCase()}. The image was not signed. The job summary and the SARIF ` +
-        `report list the findings; fix them, or raise fail-on or add them to the ignore file.`
+        `${gate.threshold.toLowerCase()}.${skippedBecauseOfGate(state)} The job summary and the ` +
+        `SARIF report list the findings; fix them, or raise fail-on or add them to the ignore file.`
     )
   }
   const verify = state.verify
@@ -41,4 +41,9 @@ export function failureMessages(state: RunState): string[] {
   }
   messages.push(...state.reportFailures)
   return messages
+}
+
+function skippedBecauseOfGate(state: RunState): string {
+  const skipped = (['sign', 'attest'] as const).filter((step) => state.inputs.steps.has(step))
+  return skipped.length ? ` Not done: ${skipped.join(' and ')}.` : ''
 }

@@ -5,11 +5,13 @@ import * as core from '@actions/core'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, relative, sep } from 'node:path'
 import { describeError } from './errors.js'
-import { imageName } from './image.js'
+import { formatImageRef, imageName } from './image.js'
 import type { Inputs } from './inputs.js'
 import { writeOutputs } from './outputs.js'
 import { finalStageFromLine } from './report/dockerfile.js'
+import { renderLogText } from './report/log-text.js'
 import { buildSarif, type SarifBuild } from './report/sarif.js'
+import { renderSummary, type RunSummaryInput } from './report/summary.js'
 import type { RunState } from './run-state.js'
 import { uploadContext, uploadSarif } from './upload-sarif.js'
 
@@ -28,11 +30,38 @@ export async function publish(state: RunState): Promise<void> {
     : undefined
   state.sarif = sarif
   writeOutputs(state, sarif ? inputs.sarifFile : undefined)
-  // Summary and annotations: written by the report module's renderers (wired below).
+  const summary = summaryInput(state, sarif)
+  core.info(renderLogText(summary))
+  if (inputs.summary) {
+    await attemptAsync(state, 'write the job summary', async () => {
+      await core.summary.addRaw(renderSummary(summary)).write()
+    })
+  }
   if (sarif && inputs.uploadSarif) {
     await attemptAsync(state, 'upload the SARIF to code scanning', () =>
       upload(inputs, sarif)
     )
+  }
+}
+
+function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummaryInput {
+  const { inputs, tools } = state
+  return {
+    imageInput: formatImageRef(inputs.image),
+    image: state.image,
+    steps: state.steps.all(),
+    gate: state.gate,
+    findings: state.scan?.findings,
+    sarif: sarif && {
+      file: inputs.sarifFile,
+      resultCount: sarif.resultCount,
+      truncated: sarif.truncated
+    },
+    reportFile: state.scan?.reportFile,
+    sign: state.sign,
+    attest: state.attest,
+    verify: state.verify,
+    toolVersions: { trivy: tools.trivy?.version, cosign: tools.cosign?.version }
   }
 }
 

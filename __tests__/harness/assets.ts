@@ -25,12 +25,13 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { assetName, checksumsFileName, PLATFORMS, type Tool } from '../../src/tools/releases.js'
+import { STANDIN_DIR } from './paths.js'
 
 export interface Release {
   tool: Tool
@@ -46,8 +47,9 @@ export interface BuildOptions {
   tampered?: string[] | boolean
 }
 
-export const STANDIN_DIR = fileURLToPath(new URL('./standins/', import.meta.url))
+export { STANDIN_DIR }
 const VERSION_PLACEHOLDER = '0.0.0-standin'
+const FIXED_TIME = new Date('2026-01-01T00:00:00Z')
 
 export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex')
@@ -135,11 +137,16 @@ function packTrivy(work: string, asset: string, exe: string, script: string): Bu
   mkdirSync(join(root, 'contrib'))
   writeFileSync(join(root, 'contrib', 'html.tpl'), '<html>{{ . }}</html>\n')
   const out = join(work, `${Math.random().toString(36).slice(2)}-${asset}`)
-  const entries = [exe, 'README.md', 'LICENSE', 'contrib']
+  const entries = [exe, 'README.md', 'LICENSE', 'contrib', 'contrib/html.tpl']
+  // Fixed times, owners and order: the same script always gives the same bytes (and digest).
+  for (const entry of entries) utimesSync(join(root, entry), FIXED_TIME, FIXED_TIME)
   if (asset.endsWith('.zip')) {
-    execFileSync('zip', ['-q', '-r', '-X', out, ...entries], { cwd: root })
+    execFileSync('zip', ['-q', '-X', '-D', out, ...entries.filter((e) => e !== 'contrib')], {
+      cwd: root
+    })
   } else {
-    execFileSync('tar', ['-czf', out, '--owner=0', '--group=0', ...entries], { cwd: root })
+    const tar = ['-cf', out, '--use-compress-program=gzip -n', '--owner=0', '--group=0']
+    execFileSync('tar', [...tar, '--numeric-owner', '--no-recursion', ...entries], { cwd: root })
   }
   return readFileSync(out)
 }

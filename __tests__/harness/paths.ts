@@ -1,9 +1,19 @@
-// Where the tests find the repository and the shared material beside it (../shared next to the
-// checkout, as in CI), wherever the checkout is.
-import { join } from 'node:path'
+// Where the harness finds the repository and the shared material beside it (../shared next to the
+// checkout, as in CI), wherever the checkout is and whether the harness runs from its TypeScript
+// sources (jest) or compiled (the demo and the benchmark build it into .tmp/).
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+function findRepoRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'action.yml')) && existsSync(join(dir, 'package.json'))) return dir
+  }
+  throw new Error(`no action.yml above ${start}: the harness must run inside the repository`)
+}
+
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)))
 export const SHARED_DIR = process.env['IMGSEC_SHARED_DIR'] ?? join(REPO_ROOT, '..', 'shared')
 export const TRIVY_FIXTURES_DIR = join(SHARED_DIR, 'fixtures', 'trivy')
 export const SARIF_SCHEMA_FILE = join(SHARED_DIR, 'schemas', 'sarif-schema-2.1.0.json')
+export const STANDIN_DIR = join(REPO_ROOT, '__tests__', 'harness', 'standins')

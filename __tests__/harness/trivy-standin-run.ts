@@ -3,10 +3,11 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { STANDIN_DIR, TRIVY_FIXTURES_DIR } from './paths.js'
 
-export const TRIVY_STANDIN = fileURLToPath(new URL('./standins/trivy.mjs', import.meta.url))
-export const FIXTURES = '/work/shared/fixtures/trivy'
+export const TRIVY_STANDIN = join(STANDIN_DIR, 'trivy.mjs')
+export const FIXTURES = TRIVY_FIXTURES_DIR
 
 export interface StandinRun {
   code: number

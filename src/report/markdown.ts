@@ -10,21 +10,33 @@ const HTML_ENTITIES: Record<string, string> = {
   '|': '&#124;'
 }
 
+// One pass over the text (these run on thousands of descriptions); the Markdown escapes are
+// backslashes, the rest entities, so no replacement is ever escaped again.
+const SPECIAL = /[\\`*_[\]#~&<>"|]/g
+const INLINE_SPECIAL = /\s+|[\\`*_[\]#~&<>"|]/g
+const NEEDS_INLINE_WORK = /[\t\n\r\f\v\\`*_[\]#~&<>"|]| {2}/
+
+function escapeChar(c: string): string {
+  return HTML_ENTITIES[c] ?? '\\' + c
+}
+
+/** Cuts text to maxLength characters, marking the cut with an ellipsis. */
+export function clip(text: string, maxLength: number): string {
+  return text.length > maxLength ? text.slice(0, maxLength - 1).trimEnd() + '…' : text
+}
+
 /** Escapes text for one line of Markdown: a table cell, a heading, a list item. */
 export function escapeInline(text: string, maxLength = 300): string {
-  let value = text.replace(/\s+/g, ' ').trim()
-  if (value.length > maxLength) value = value.slice(0, maxLength - 1).trimEnd() + '…'
-  // Markdown escapes first: the entities that follow contain `#`, which must stay unescaped.
-  return value.replace(/[\\`*_[\]#~]/g, '\\$&').replace(/[&<>"|]/g, (c) => HTML_ENTITIES[c] ?? c)
+  const value = clip(text, maxLength)
+  if (!NEEDS_INLINE_WORK.test(value)) return value.trim()
+  return value
+    .replace(INLINE_SPECIAL, (c) => (c.length > 1 || /\s/.test(c) ? ' ' : escapeChar(c)))
+    .trim()
 }
 
 /** Escapes a paragraph of Markdown, keeping its line breaks. */
 export function escapeBlock(text: string, maxLength = 2000): string {
-  const value = text.length > maxLength ? text.slice(0, maxLength - 1).trimEnd() + '…' : text
-  return value
-    .split(/\r?\n/)
-    .map((line) => (line.trim() === '' ? '' : escapeInline(line, maxLength)))
-    .join('\n')
+  return clip(text, maxLength).replace(SPECIAL, escapeChar)
 }
 
 /** An http(s) URL safe to put in a Markdown link, or undefined for anything else. */
@@ -50,7 +62,15 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
-/** `code` span for values we trust to have no backticks (digests, image names), escaped anyway. */
+/** A `code` span. A backtick cannot be escaped inside one, so it becomes a quote; `|` is escaped
+ * so that the span can sit in a table cell (where GFM renders `\|` as `|`). */
 export function code(text: string): string {
-  return '`' + text.replace(/`/g, "'") + '`'
+  return (
+    '`' +
+    text
+      .replace(/`/g, "'")
+      .replace(/\|/g, '\\|')
+      .replace(/[\r\n]+/g, ' ') +
+    '`'
+  )
 }

@@ -3,7 +3,7 @@
 import type { ReportingDescriptor, Result } from 'sarif'
 import type { Severity } from '../pipeline.js'
 import type { Finding } from './findings.js'
-import { escapeBlock, escapeInline, link, safeUrl, table } from './markdown.js'
+import { clip, escapeBlock, escapeInline, link, safeUrl, table } from './markdown.js'
 
 /**
  * The score for a severity when trivy has no CVSS score: trivy's own SARIF values, inside code
@@ -40,10 +40,6 @@ const RULE_NAMES: Record<Finding['kind'], string> = {
 /** Rows of the help table per rule: enough to act on, small enough for 25,000 rules. */
 const MAX_HELP_ROWS = 10
 const MAX_DESCRIPTION = 2000
-
-function clip(text: string, max: number): string {
-  return text.length > max ? text.slice(0, max - 1).trimEnd() + '…' : text
-}
 
 function lines(finding: Finding): string {
   if (finding.startLine === undefined) return ''
