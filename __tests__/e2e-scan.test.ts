@@ -2,12 +2,15 @@
 // one trivy run per image, by digest; a failing gate still writes every report before it fails;
 // a crashed tool reads differently from a failed gate.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { startCodeScanningApi, type CodeScanningApi } from './harness/code-scanning-api.js'
+import { generateReport } from './harness/generate-report.js'
 import { pushImage } from './harness/images.js'
 import { TRIVY_FIXTURES_DIR } from './harness/paths.js'
-import { cleanupRuns, errorLines, FAKE_GITHUB_TOKEN } from './harness/runner.js'
+import { cleanupRuns, errorLines, FAKE_GITHUB_TOKEN, warningLines } from './harness/runner.js'
 import { startWorld, type World } from './harness/world.js'
 
 const report = (name: string): Record<string, string> => ({
@@ -161,5 +164,53 @@ describe('upload-sarif', () => {
     expect(api.uploads[0]?.sarif).toEqual(sent)
     expect(api.uploads[0]?.body['ref']).toBe('refs/heads/main')
     expect(api.uploads[0]?.body['commit_sha']).toBe('0123456789abcdef0123456789abcdef01234567')
+  })
+})
+
+describe('annotations and a very large report', () => {
+  it('puts the verdict and the worst findings on the Dockerfile’s final FROM line', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'imgsec-ws-'))
+    writeFileSync(
+      join(workspace, 'Dockerfile'),
+      'FROM golang:1.23 AS build\nRUN go build ./...\n\nFROM alpine:3.9\nCOPY --from=build /app /app\n'
+    )
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate', 'fail-on': 'critical', dockerfile: 'Dockerfile' },
+      { env: CRITICAL_REPORT, workspace }
+    )
+    expect(run.exitCode).toBe(1)
+    const errors = errorLines(run)
+    expect(errors).toHaveLength(1)
+    const [properties, message] = (errors[0] ?? '').replace(/^::error /, '').split('::')
+    expect(properties?.split(',').sort()).toEqual([
+      'file=Dockerfile',
+      'line=4',
+      'title=Image gate failed (fail-on%3A critical)'
+    ])
+    expect(message).toMatch(/^Gate failed for /)
+    const findingWarnings = warningLines(run).filter((line) => line.includes('CVE-'))
+    expect(findingWarnings).toHaveLength(2)
+    for (const line of findingWarnings)
+      expect(line).toMatch(/^::warning [^:]*file=Dockerfile,line=4/)
+  })
+
+  it('keeps 30,000 findings within GitHub’s limits: summary, SARIF and annotations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgsec-big-'))
+    const big = join(dir, 'report.json')
+    writeFileSync(big, JSON.stringify(generateReport(30_000, 3)))
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate', 'fail-on': 'low' },
+      { env: { STANDIN_TRIVY_REPORT: big } }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(Buffer.byteLength(run.summary)).toBeLessThan(1024 * 1024)
+    const sarifText = readFileSync(run.outputs['sarif-file'] as string)
+    const sarif = JSON.parse(sarifText.toString('utf8'))
+    expect(sarif.runs[0].results.length).toBeLessThanOrEqual(25_000)
+    expect(gzipSync(sarifText).length).toBeLessThan(10_000_000)
+    expect(run.summary).toMatch(/25000 most severe of 30000/)
+    expect(errorLines(run).length).toBeLessThanOrEqual(10)
+    expect(warningLines(run).length).toBeLessThanOrEqual(10)
+    expect(warningLines(run).length).toBeGreaterThan(0)
   })
 })

@@ -5,16 +5,12 @@ import AjvDraft04 from 'ajv-draft-04'
 import ajvFormats from 'ajv-formats'
 import type { Log } from 'sarif'
 import { collectFindings } from '../src/report/findings.js'
-import { buildSarif, deriveSarifCategory } from '../src/report/sarif.js'
+import { buildSarif } from '../src/report/sarif.js'
 import { parseReport, type TrivyReport } from '../src/report/trivy-report.js'
-import {
-  GENERATED_DIGEST,
-  GENERATED_IMAGE,
-  generateReport,
-  loadFixtures
-} from './harness/generate-report.js'
+import { GENERATED_DIGEST, generateReport, loadFixtures } from './harness/generate-report.js'
+import { SARIF_SCHEMA_FILE } from './harness/paths.js'
 
-const schema = JSON.parse(readFileSync('/work/shared/schemas/sarif-schema-2.1.0.json', 'utf8'))
+const schema = JSON.parse(readFileSync(SARIF_SCHEMA_FILE, 'utf8'))
 // CommonJS packages: their default export is module.exports, which carries `.default`.
 const ajv = new AjvDraft04.default({ allErrors: true, strict: false })
 ajvFormats.default(ajv)
@@ -136,7 +132,17 @@ describe('GitHub limits', () => {
       findings.filter((f) => f.severity === 'CRITICAL').length
     )
     expectNoDigest(log)
-    expect(validate(JSON.parse(json))).toBe(true)
+    // The schema's uniqueItems checks are quadratic in ajv: validate the shape on a slice, and
+    // check the uniqueness that matters (rule ids, fingerprints) directly.
+    const run = log.runs[0]!
+    const rules = run.tool.driver.rules!
+    expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length)
+    const prints = new Set(run.results!.map((r) => r.partialFingerprints!['imgsecFindingHash/v1']))
+    expect(prints.size).toBe(resultCount)
+    const slice = JSON.parse(json) as Log
+    slice.runs[0]!.results = slice.runs[0]!.results!.filter((r) => r.ruleIndex! < 500)
+    slice.runs[0]!.tool.driver.rules = slice.runs[0]!.tool.driver.rules!.slice(0, 500)
+    expect(validate(slice)).toBe(true)
   })
 
   it('cuts further when the compressed size is over the limit, by the measured ratio', () => {
@@ -151,29 +157,14 @@ describe('GitHub limits', () => {
   })
 })
 
-describe('deriveSarifCategory', () => {
-  it.each([
-    ['docker.io/library/alpine:3.20', 'imgsec/library-alpine'],
-    [`ghcr.io/org/app@${GENERATED_DIGEST}`, 'imgsec/org-app'],
-    ['localhost:5000/team/svc:1.2.3', 'imgsec/team-svc'],
-    ['alpine', 'imgsec/alpine']
-  ])('%s -> %s', (image, category) => {
-    expect(deriveSarifCategory(image)).toBe(category)
-  })
-
-  it('takes a parsed reference', () => {
-    expect(
-      deriveSarifCategory({ registry: 'docker.io', repository: 'library/alpine', tag: '3' })
-    ).toBe('imgsec/library-alpine')
-  })
-
-  it('never lets a digest through in the run category', () => {
+describe('run category', () => {
+  it('is `<category>/`, with no digest even when one was passed in', () => {
     const { log } = buildSarif(generateReport(10), {
       ...options,
       category: `x/${GENERATED_DIGEST}`
     })
-    expect(log.runs[0]!.automationDetails!.id).not.toMatch(DIGEST)
-    expect(log.runs[0]!.automationDetails!.id!.endsWith('/')).toBe(true)
-    expect(GENERATED_IMAGE).toBe(options.imageName)
+    expect(log.runs[0]!.automationDetails!.id).toBe('x/')
+    const plain = buildSarif(generateReport(10), options).log
+    expect(plain.runs[0]!.automationDetails!.id).toBe('imgsec/library-alpine/')
   })
 })

@@ -39,7 +39,12 @@ export async function run(): Promise<void> {
     removePrivateTempDir()
   }
   const failures = failureMessages(state)
-  if (failures.length > 0) core.setFailed(failures.join('\n'))
+  if (failures.length > 0) {
+    // What core.setFailed does, plus the verdict's title and place (the Dockerfile) when the gate
+    // failed, so that the failure is one error annotation where people look.
+    process.exitCode = core.ExitCode.Failure
+    core.error(failures.join('\n'), state.verdictAnnotation)
+  }
 }
 
 async function pipeline(state: RunState): Promise<void> {

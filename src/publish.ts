@@ -9,6 +9,7 @@ import { formatImageRef, imageName } from './image.js'
 import type { Inputs } from './inputs.js'
 import { writeOutputs } from './outputs.js'
 import { finalStageFromLine } from './report/dockerfile.js'
+import { buildAnnotations, MAX_ANNOTATIONS_PER_LEVEL } from './report/annotations.js'
 import { renderLogText } from './report/log-text.js'
 import { buildSarif, type SarifBuild } from './report/sarif.js'
 import { renderSummary, type RunSummaryInput } from './report/summary.js'
@@ -37,10 +38,11 @@ export async function publish(state: RunState): Promise<void> {
       await core.summary.addRaw(renderSummary(summary)).write()
     })
   }
+  if (inputs.annotate && state.scan && state.gate) {
+    attempt(state, 'add annotations', () => annotate(state, dockerfile))
+  }
   if (sarif && inputs.uploadSarif) {
-    await attemptAsync(state, 'upload the SARIF to code scanning', () =>
-      upload(inputs, sarif)
-    )
+    await attemptAsync(state, 'upload the SARIF to code scanning', () => upload(inputs, sarif))
   }
 }
 
@@ -63,6 +65,30 @@ function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummar
     verify: state.verify,
     toolVersions: { trivy: tools.trivy?.version, cosign: tools.cosign?.version }
   }
+}
+
+/**
+ * The worst findings become warnings. The verdict's error annotation is not emitted here: the step's
+ * own failure carries its title and place (see main.ts), so a failed gate reads as one error.
+ */
+function annotate(state: RunState, dockerfile: DockerfileLocation | undefined): void {
+  const { scan, gate } = state
+  if (!scan || !gate) return
+  const annotations = buildAnnotations(scan.findings, gate, {
+    dockerfile: dockerfile && { path: dockerfile.uri, line: dockerfile.line },
+    image: formatImageRef(state.inputs.image),
+    warningsLeft: MAX_ANNOTATIONS_PER_LEVEL - operationalWarnings(state)
+  })
+  for (const { level, message, ...place } of annotations) {
+    if (level === 'warning') core.warning(message, place)
+    else state.verdictAnnotation = place
+  }
+}
+
+/** The warnings this run has already given (they share GitHub's 10 per step with the findings). */
+function operationalWarnings(state: RunState): number {
+  const unpinned = [state.tools.trivy, state.tools.cosign].filter((tool) => tool && !tool.pinned)
+  return unpinned.length + (state.sarif?.truncated ? 1 : 0)
 }
 
 function dockerfileLocation(inputs: Inputs): DockerfileLocation | undefined {
@@ -105,7 +131,11 @@ function attempt<T>(state: RunState, what: string, work: () => T): T | undefined
   }
 }
 
-async function attemptAsync(state: RunState, what: string, work: () => Promise<void>): Promise<void> {
+async function attemptAsync(
+  state: RunState,
+  what: string,
+  work: () => Promise<void>
+): Promise<void> {
   try {
     await work()
   } catch (error) {

@@ -28,6 +28,8 @@ export interface RunState {
   /** The failure that stopped the pipeline (a tool crash, an unreachable registry…), if any. */
   failure?: unknown
   sarif?: SarifBuild
+  /** Title and place (the Dockerfile) of the gate's verdict, for the step's failure annotation. */
+  verdictAnnotation?: { title: string; file?: string; startLine?: number }
   /** Parts of the report phase that could not be done (each fails the step, after the rest). */
   reportFailures: string[]
 }

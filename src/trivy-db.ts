@@ -1,7 +1,6 @@
 // trivy's vulnerability database in the Actions cache, so that jobs (and the jobs of a matrix) do
 // not each download it from rate-limited registries. The cache is an optimisation: when it is not
 // there (a laptop, another CI) or fails, the run goes on and trivy downloads the database itself.
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -9,6 +8,13 @@ import { join } from 'node:path'
 import { describeError } from './errors.js'
 
 const KEY_PREFIX = 'imgsec-trivy-db'
+
+// @actions/cache (with the Azure storage SDK it brings) is most of the bundle's weight: loaded on
+// first use, its code is a separate chunk that runs without cache-db never parses, and that the
+// others parse after the run has started rather than before its first log line.
+type CacheModule = typeof import('@actions/cache')
+let cacheModule: Promise<CacheModule> | undefined
+const loadCache = (): Promise<CacheModule> => (cacheModule ??= import('@actions/cache'))
 
 /** What restoreDb found; saveDb needs it to decide whether there is anything new to save. */
 export interface DbCacheState {
@@ -49,6 +55,7 @@ export function dbCacheKeys(
 export async function restoreDb(cacheDir: string, date: Date = new Date()): Promise<DbCacheState> {
   const { primaryKey, restoreKeys } = dbCacheKeys(date)
   const path = join(cacheDir, 'db')
+  const cache = await loadCache()
   if (!cache.isFeatureAvailable()) {
     core.info('The Actions cache is not available here: trivy downloads its database itself.')
     return { path, primaryKey, available: false }
@@ -84,6 +91,7 @@ export async function saveDb(state: DbCacheState): Promise<void> {
     core.info('No trivy database to cache (the scan did not get as far as downloading it).')
     return
   }
+  const cache = await loadCache()
   try {
     const id = await cache.saveCache([state.path], state.primaryKey)
     if (id !== -1) core.info(`Saved trivy's database to the Actions cache (${state.primaryKey}).`)

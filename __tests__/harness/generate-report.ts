@@ -1,22 +1,15 @@
 // Big trivy JSON reports for tests and the benchmark, built from the real fixtures: their
 // vulnerabilities are replicated with varied ids, packages, versions, severities and scores, and
 // the OS target names the image by digest, as trivy does when it scans `repo@sha256:…`.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type {
   TrivyMisconfiguration,
   TrivyReport,
   TrivySecret,
   TrivyVulnerability
 } from '../../src/report/trivy-report.js'
-
-const here = dirname(fileURLToPath(import.meta.url))
-/** The real trivy reports: the repository's copy when present, else the team's shared copy. */
-export const TRIVY_FIXTURES_DIR = [
-  join(here, '..', '..', '__fixtures__', 'trivy'),
-  '/work/shared/fixtures/trivy'
-].find((dir) => existsSync(dir)) as string
+import { TRIVY_FIXTURES_DIR } from './paths.js'
 
 export const GENERATED_IMAGE = 'docker.io/library/alpine'
 export const GENERATED_DIGEST = 'sha256:' + 'ab12'.repeat(16)
@@ -78,14 +71,25 @@ export function generateReport(
   const vulnCount = findingCount - secrets - misconfigurations
   const os: TrivyVulnerability[] = []
   const lang: TrivyVulnerability[] = []
+  // Findings come in groups of 1 to 7 that share a CVE (one advisory, several packages, as with
+  // openssl's libcrypto, libssl and openssl), about 4 per CVE: what large real images show.
+  let idNumber = -1
+  let groupLeft = 0
+  let template = templates[0] as TrivyVulnerability
+  let severity = 'UNKNOWN'
+  let score = 0
   for (let i = 0; i < vulnCount; i++) {
-    const template = templates[i % templates.length] as TrivyVulnerability
-    let roll = rand()
-    const band = SEVERITY_BANDS.find(([, share]) => (roll -= share) < 0) ?? SEVERITY_BANDS[3]!
-    const [severity, , low, high] = band
-    const score = Math.round((low + rand() * (high - low)) * 10) / 10
-    // Every fourth finding shares its id with the previous one: one CVE, several packages.
-    const idNumber = i - (i % 4 === 3 ? 1 : 0)
+    if (groupLeft === 0) {
+      idNumber++
+      groupLeft = 1 + Math.floor(rand() * 7)
+      template = templates[idNumber % templates.length] as TrivyVulnerability
+      let roll = rand()
+      const band = SEVERITY_BANDS.find(([, share]) => (roll -= share) < 0) ?? SEVERITY_BANDS[3]!
+      const [name, , low, high] = band
+      severity = name
+      score = Math.round((low + rand() * (high - low)) * 10) / 10
+    }
+    groupLeft--
     const vuln: TrivyVulnerability = {
       ...template,
       VulnerabilityID: `CVE-${2000 + (idNumber % 26)}-${100000 + idNumber}`,

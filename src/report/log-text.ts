@@ -4,7 +4,7 @@ import { SEVERITIES } from '../pipeline.js'
 import type { Finding } from './findings.js'
 import type { SeverityCounts } from './gate.js'
 import { describeSigner } from './summary-signatures.js'
-import { verdictLine, type RunSummaryInput } from './summary.js'
+import { findingCounts, verdictLine, type RunSummaryInput } from './summary.js'
 
 const MAX_LOG_FINDINGS = 10
 
@@ -31,10 +31,12 @@ function findingLine(f: Finding): string {
 export function renderLogText(input: RunSummaryInput): string {
   const lines = [verdictLine(input)]
   if (input.image) lines.push(`Image: ${input.image.pinnedRef}`)
-  const gate = input.gate
+  const gate = findingCounts(input)
   if (gate) {
     lines.push(
-      `Gate threshold: ${gate.threshold === 'NONE' ? 'none (never fails)' : gate.threshold}`
+      input.gate
+        ? `Gate threshold: ${gate.threshold === 'NONE' ? 'none (never fails)' : gate.threshold}`
+        : 'Gate: not run'
     )
     lines.push(countsLine('Vulnerabilities', gate.counts, gate.fixable))
     const others: Array<[string, SeverityCounts]> = [

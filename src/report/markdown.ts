@@ -12,7 +12,6 @@ const HTML_ENTITIES: Record<string, string> = {
 
 // One pass over the text (these run on thousands of descriptions); the Markdown escapes are
 // backslashes, the rest entities, so no replacement is ever escaped again.
-const SPECIAL = /[\\`*_[\]#~&<>"|]/g
 const INLINE_SPECIAL = /\s+|[\\`*_[\]#~&<>"|]/g
 const NEEDS_INLINE_WORK = /[\t\n\r\f\v\\`*_[\]#~&<>"|]| {2}/
 
@@ -20,9 +19,10 @@ function escapeChar(c: string): string {
   return HTML_ENTITIES[c] ?? '\\' + c
 }
 
-/** Cuts text to maxLength characters, marking the cut with an ellipsis. */
+/** Cuts text to maxLength characters, marking the cut with `...`: ASCII, because one character
+ * beyond Latin-1 makes V8 store a whole serialised SARIF log at two bytes per character. */
 export function clip(text: string, maxLength: number): string {
-  return text.length > maxLength ? text.slice(0, maxLength - 1).trimEnd() + '…' : text
+  return text.length > maxLength ? text.slice(0, maxLength - 3).trimEnd() + '...' : text
 }
 
 /** Escapes text for one line of Markdown: a table cell, a heading, a list item. */
@@ -32,11 +32,6 @@ export function escapeInline(text: string, maxLength = 300): string {
   return value
     .replace(INLINE_SPECIAL, (c) => (c.length > 1 || /\s/.test(c) ? ' ' : escapeChar(c)))
     .trim()
-}
-
-/** Escapes a paragraph of Markdown, keeping its line breaks. */
-export function escapeBlock(text: string, maxLength = 2000): string {
-  return clip(text, maxLength).replace(SPECIAL, escapeChar)
 }
 
 /** An http(s) URL safe to put in a Markdown link, or undefined for anything else. */

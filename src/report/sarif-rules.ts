@@ -3,7 +3,7 @@
 import type { ReportingDescriptor, Result } from 'sarif'
 import type { Severity } from '../pipeline.js'
 import type { Finding } from './findings.js'
-import { clip, escapeBlock, escapeInline, link, safeUrl, table } from './markdown.js'
+import { clip, escapeInline, link, safeUrl, table } from './markdown.js'
 
 /**
  * The score for a severity when trivy has no CVSS score: trivy's own SARIF values, inside code
@@ -39,19 +39,22 @@ const RULE_NAMES: Record<Finding['kind'], string> = {
 
 /** Rows of the help table per rule: enough to act on, small enough for 25,000 rules. */
 const MAX_HELP_ROWS = 10
-const MAX_DESCRIPTION = 2000
+/** Code scanning shows shortDescription and fullDescription at the top of an alert and the help
+ * below it: the description is there once, clipped (the advisory link has all of it), and the
+ * help adds what to do: the affected packages and their fixed versions. 25,000 rules add up. */
+const MAX_DESCRIPTION = 1200
 
 function lines(finding: Finding): string {
   if (finding.startLine === undefined) return ''
   const end = finding.endLine ?? finding.startLine
-  return end > finding.startLine ? `${finding.startLine}–${end}` : String(finding.startLine)
+  return end > finding.startLine ? `${finding.startLine}-${end}` : String(finding.startLine)
 }
 
 function helpTable(affected: readonly Finding[], total: number): string {
   const first = affected[0]
   if (!first) return ''
-  const cell = (value: string | undefined): string => (value ? escapeInline(value, 200) : '—')
-  const ref = (f: Finding): string => (safeUrl(f.url) ? link(f.id, f.url) : '—')
+  const cell = (value: string | undefined): string => (value ? escapeInline(value, 200) : '&mdash;')
+  const ref = (f: Finding): string => (safeUrl(f.url) ? link(f.id, f.url) : '&mdash;')
   let md: string
   if (first.kind === 'vulnerability' || first.kind === 'license') {
     md = table(
@@ -72,7 +75,7 @@ function helpTable(affected: readonly Finding[], total: number): string {
     )
   }
   const more = total - affected.length
-  return more > 0 ? `${md}\n\n…and ${more} more in this image.` : md
+  return more > 0 ? `${md}\n\n...and ${more} more in this image.` : md
 }
 
 /**
@@ -88,15 +91,9 @@ export function buildRule(affected: readonly Finding[], total: number): Reportin
   const score = securitySeverity(worst)
   const kind = RULE_NAMES[worst.kind]
   const heading =
-    `**${kind} ${escapeInline(worst.id, 200)}** · ${worst.severity}` +
-    (worst.cvssScore !== undefined ? ` · CVSS ${worst.cvssScore.toFixed(1)}` : '')
-  const markdown = [
-    heading,
-    escapeInline(worst.title, 500),
-    helpTable(shown, total),
-    escapeBlock(description, MAX_DESCRIPTION),
-    url ? `More: ${link(url, url, 500)}` : ''
-  ]
+    `**${kind} ${escapeInline(worst.id, 200)}**, ${worst.severity}` +
+    (worst.cvssScore !== undefined ? `, CVSS ${worst.cvssScore.toFixed(1)}` : '')
+  const markdown = [heading, helpTable(shown, total), url ? `Advisory: ${link(worst.id, url)}` : '']
     .filter((part) => part !== '')
     .join('\n\n')
   const where = worst.pkg ? ` in ${worst.pkg}${worst.installed ? ` ${worst.installed}` : ''}` : ''

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import type { Location, Log, ReportingDescriptor, Result } from 'sarif'
-import type { ImageRef } from '../pipeline.js'
 import { asFindings, stripDigest, type Finding } from './findings.js'
 import { buildRule, sarifLevel } from './sarif-rules.js'
 import type { TrivyReport } from './trivy-report.js'
@@ -15,11 +14,13 @@ export const MAX_SARIF_RESULTS = 25_000
 export const MAX_SARIF_GZIP_BYTES = 10_000_000
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
 const DIGEST = /sha256:[a-f0-9]{64}/gi
+/** Characters compressed at a time by the fast size check: a few MB of buffers, not the log's size. */
+const GZIP_SLICE = 1 << 20
 
 export interface SarifOptions {
   /** trivy's version, as reported by the installed binary. */
   toolVersion: string
-  /** The code-scanning category (see deriveSarifCategory); becomes `<category>/`. */
+  /** The code-scanning category (the `sarif-category` input or its default); becomes `<category>/`. */
   category: string
   /** `registry/repository` without digest (a digest is removed anyway). */
   imageName: string
@@ -38,38 +39,12 @@ export interface SarifTruncation {
 }
 
 export interface SarifBuild {
-  log: Log
-  /** `log` serialised, exactly as measured against the size limit: write this, do not re-stringify. */
+  /** The SARIF file's text, exactly as measured against the size limit: write this. */
   json: string
+  /** `json` parsed, on first access (for tests and inspection; the build itself keeps only text). */
+  readonly log: Log
   resultCount: number
   truncated?: SarifTruncation
-}
-
-/**
- * The code-scanning category of an image: `imgsec/` and its repository path with `/` as `-`
- * (`imgsec/library-alpine`). No registry, tag or digest: alerts then follow the image from one
- * release to the next, and a fixed vulnerability closes its alert. Images of the same
- * repository that need separate alerts (maintained release lines) set `sarif-category`.
- */
-export function deriveSarifCategory(image: ImageRef | string): string {
-  let repository: string
-  if (typeof image === 'string') {
-    const parts = stripDigest(image.trim()).split('/')
-    const last = parts.length - 1
-    parts[last] = (parts[last] ?? '').replace(/:[^:]*$/, '')
-    const first = parts[0] ?? ''
-    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-      parts.shift()
-    }
-    repository = parts.join('/')
-  } else {
-    repository = image.repository
-  }
-  const slug = repository
-    .replace(DIGEST, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/^[-.]+|[-.]+$/g, '')
-  return `imgsec/${slug || 'image'}`
 }
 
 function cleanId(id: string): string {
@@ -187,9 +162,39 @@ function assemble(
 }
 
 /**
- * Builds the SARIF log. The common case serialises once and compresses nothing (a log under the
- * limit uncompressed is under it compressed); a big one is compressed once, cut by the measured
- * ratio, and checked again.
+ * The gzip size of `json` when it is over `max`, else 0. A log under the limit uncompressed is
+ * under it compressed. A bigger one is first compressed at level 1, in 1 MB slices: several times
+ * faster than the default level, a few MB of buffers instead of a copy of the log, and never
+ * smaller than the whole at the default level (level 1 finds fewer matches, and none across
+ * slices), so under the limit there means under it for the upload too. Only a log near or over
+ * the limit pays for the default level, whose size the caller cuts by.
+ */
+function gzipSizeOver(json: string, max: number): number {
+  if (Buffer.byteLength(json) <= max) return 0
+  let fast = 0
+  for (let at = 0; at < json.length && fast <= max; at += GZIP_SLICE) {
+    fast += gzipSync(json.slice(at, at + GZIP_SLICE), { level: 1 }).length
+  }
+  if (fast <= max) return 0
+  const size = gzipSync(json).length
+  return size <= max ? 0 : size
+}
+
+function sarifBuild(json: string, resultCount: number, truncated?: SarifTruncation): SarifBuild {
+  let log: Log | undefined
+  return {
+    json,
+    resultCount,
+    truncated,
+    get log(): Log {
+      return (log ??= JSON.parse(json) as Log)
+    }
+  }
+}
+
+/**
+ * Builds the SARIF log. The common case serialises once and compresses nothing or once, fast (see
+ * gzipSizeOver); a log over the limit is cut by the measured ratio and checked again.
  */
 export function buildSarif(
   input: readonly Finding[] | TrivyReport,
@@ -203,10 +208,11 @@ export function buildSarif(
   let reason = kept < total ? `GitHub accepts at most ${maxResults} results per run` : ''
   for (;;) {
     const truncated = kept < total ? { total, kept, reason } : undefined
-    const log = assemble(findings, kept, options, truncated)
-    const json = JSON.stringify(log)
-    const size = Buffer.byteLength(json) <= maxGzip ? 0 : gzipSync(json).length
-    if (size <= maxGzip) return { log, json, resultCount: kept, truncated }
+    // No reference to the log objects outlives this line: they can be collected while the
+    // size check holds the serialised text.
+    const json = JSON.stringify(assemble(findings, kept, options, truncated))
+    const size = gzipSizeOver(json, maxGzip)
+    if (size <= maxGzip) return sarifBuild(json, kept, truncated)
     if (kept === 0) {
       throw new Error(
         `The SARIF log without results is ${size} bytes gzip-compressed, over GitHub's limit of ${maxGzip}`

@@ -9,7 +9,13 @@ import {
   type VerifyResult
 } from '../pipeline.js'
 import type { Finding } from './findings.js'
-import { describeFailing, meetsThreshold, type GateResult, type SeverityCounts } from './gate.js'
+import {
+  describeFailing,
+  evaluateGate,
+  meetsThreshold,
+  type GateResult,
+  type SeverityCounts
+} from './gate.js'
 import { code, escapeInline, link, table } from './markdown.js'
 import type { SarifTruncation } from './sarif.js'
 import { renderSignatures } from './summary-signatures.js'
@@ -94,7 +100,12 @@ function stepsTable(steps: StepRecord[]): string {
   )
 }
 
-function countsTable(gate: GateResult): string {
+/** The gate's counts, or for a run without the gate step the same counts with no threshold. */
+export function findingCounts(input: RunSummaryInput): GateResult | undefined {
+  return input.gate ?? (input.findings ? evaluateGate(input.findings, 'NONE') : undefined)
+}
+
+function countsTable(gate: GateResult, gateRan: boolean): string {
   const columns: Array<[string, SeverityCounts | undefined]> = [
     ['Vulnerabilities', gate.counts],
     ['Fixable', gate.fixable],
@@ -120,9 +131,10 @@ function countsTable(gate: GateResult): string {
       : `fails on ${gate.threshold}${gate.threshold === 'CRITICAL' ? '' : ' and above'} (⛔)`
   const verdict =
     gate.verdict === 'failed'
-      ? `**failed**: ${gate.failing} findings at or above the threshold`
-      : '**passed**'
-  return `### Findings\n\nGate ${verdict}; ${threshold}.\n\n${table(['Severity', ...shown.map(([n]) => n)], rows)}`
+      ? `Gate **failed**: ${gate.failing} findings at or above the threshold; ${threshold}.`
+      : `Gate **passed**; ${threshold}.`
+  const sentence = gateRan ? verdict : 'The gate did not run (`gate` is not in `steps`).'
+  return `### Findings\n\n${sentence}\n\n${table(['Severity', ...shown.map(([n]) => n)], rows)}`
 }
 
 function severityCell(f: Finding): string {
@@ -148,7 +160,7 @@ const SECTIONS: Array<{
       link(f.id, f.url, 60),
       cell(f.pkg),
       cell(f.installed, 40),
-      cell(f.fixed, 40),
+      f.fixed ? escapeInline(f.fixed, 40) : 'no fix yet',
       cell(f.title, 120)
     ]
   },
@@ -230,13 +242,13 @@ function footer(input: RunSummaryInput): string {
   return `<sub>imgsec-action${tools.length ? ' · ' + tools.join(' · ') : ''}</sub>`
 }
 
-function render(input: RunSummaryInput, cap: number): string {
+function render(input: RunSummaryInput, cap: number, counts: GateResult | undefined): string {
   return (
     [
       title(input),
       imageLine(input),
       stepsTable(input.steps),
-      input.gate ? countsTable(input.gate) : '',
+      counts ? countsTable(counts, input.gate !== undefined) : '',
       ...findingSections(input, cap),
       sarifNote(input),
       renderSignatures(input),
@@ -257,8 +269,9 @@ export function renderSummary(
 ): string {
   const maxBytes = options.maxBytes ?? SUMMARY_MAX_BYTES
   let cap = options.maxFindings ?? DEFAULT_MAX_FINDINGS
+  const counts = findingCounts(input)
   for (;;) {
-    const md = render(input, cap)
+    const md = render(input, cap, counts)
     const bytes = Buffer.byteLength(md)
     if (bytes <= maxBytes) return md
     if (cap === 0) {

@@ -1,0 +1,177 @@
+// `npm run bench`: the action's performance figures, each measured side by side with its baseline
+// in this one run, printed as a Markdown table with the goal and whether it is met.
+//   node scripts/run-ts.mjs bench/run.ts [--quick]     (--quick: fewer repetitions, no 100k report)
+// Needs dist/ (npm run package), docker-registry, umoci and skopeo, like the end-to-end tests. Only
+// loopback traffic: a release mirror and a registry on 127.0.0.1.
+import { startWorld } from '../__tests__/harness/world.js'
+import { measureColdInstall, type ColdInstallFigures } from './cold-install.js'
+import { generateKeyPair } from './keys.js'
+import { describeMachine, formatMachine } from './machine.js'
+import { measureOverhead, type OverheadFigures } from './overhead.js'
+import { measureReports, type ReportFigures } from './report-processing.js'
+import { measureStartup, type StartupFigures } from './startup.js'
+import { formatKiB, formatMiB, formatMs } from './stats.js'
+
+const quick = process.argv.includes('--quick')
+const RUNS = quick ? 3 : 7
+const REPORT_SIZES: Array<[number, number]> = quick
+  ? [
+      [1_000, 5],
+      [10_000, 3]
+    ]
+  : [
+      [1_000, 11],
+      [10_000, 7],
+      [100_000, 3]
+    ]
+
+const GOALS = {
+  overheadMs: 150,
+  reportTimeRatio: 2,
+  rssFactor: 4,
+  rssExtraBytes: 64 * 1024 * 1024,
+  linearity: 1.3,
+  parallelRatio: 1.15,
+  startupMs: 100
+}
+
+type Row = [
+  figure: string,
+  measured: string,
+  baseline: string,
+  result: string,
+  goal: string,
+  met: boolean | undefined
+]
+
+/** `undefined`: a figure shown for information, with no goal. */
+const mark = (met: boolean | undefined): string => (met === undefined ? '—' : met ? '✅' : '❌')
+const count = (n: number): string => n.toLocaleString('en-US')
+
+function overheadRows(o: OverheadFigures): Row[] {
+  const diff = o.action.median - o.shell.median
+  return [
+    [
+      'Overhead: action, tools cached, `scan,gate,sign,verify` vs bash making the same tool calls',
+      `action ${formatMs(o.action)}`,
+      `bash ${formatMs(o.shell)}`,
+      `+${diff.toFixed(0)} ms (per pair: ${formatMs(o.difference)})`,
+      `≤ ${GOALS.overheadMs} ms`,
+      diff <= GOALS.overheadMs
+    ],
+    [
+      'Post step (a step of its own after the main step: removes the private temp dir)',
+      `post ${formatMs(o.post)}`,
+      '—',
+      'not in the overhead above',
+      'none',
+      undefined
+    ]
+  ]
+}
+
+function reportRows(figures: ReportFigures[]): Row[] {
+  const rows: Row[] = []
+  for (const f of figures) {
+    const limit = GOALS.rssFactor * f.fileBytes + GOALS.rssExtraBytes
+    rows.push([
+      `Report processing, ${count(f.findings)} findings (${formatMiB(f.fileBytes)} JSON): time`,
+      `parse+process ${formatMs(f.process)}`,
+      `JSON.parse ${formatMs(f.parse)}`,
+      `${f.ratio.toFixed(2)}× JSON.parse`,
+      `≤ ${GOALS.reportTimeRatio}×`,
+      f.ratio <= GOALS.reportTimeRatio
+    ])
+    rows.push([
+      `Report processing, ${count(f.findings)} findings: peak RSS`,
+      `parse+process ${formatMiB(f.processRss.median)} (${formatMiB(f.processRss.min)}–${formatMiB(f.processRss.max)})`,
+      `JSON.parse ${formatMiB(f.parseRss.median)}`,
+      `${(f.processRss.median / f.fileBytes).toFixed(2)}× report size`,
+      `≤ 4 × ${formatMiB(f.fileBytes)} + 64 MiB = ${formatMiB(limit)}`,
+      f.processRss.median <= limit
+    ])
+  }
+  const small = figures.find((f) => f.findings === 10_000)
+  const big = figures.find((f) => f.findings === 100_000)
+  if (small && big) {
+    const perSmall = small.process.median / small.findings
+    const perBig = big.process.median / big.findings
+    const growth = perBig / perSmall
+    rows.push([
+      'Report processing: growth from 10,000 to 100,000 findings',
+      `${(perBig * 1000).toFixed(1)} µs/finding at 100k`,
+      `${(perSmall * 1000).toFixed(1)} µs/finding at 10k`,
+      `${growth.toFixed(2)}× per finding (parse+process medians)`,
+      `≤ ${GOALS.linearity}× (linear)`,
+      growth <= GOALS.linearity
+    ])
+  }
+  return rows
+}
+
+function coldInstallRows(c: ColdInstallFigures): Row[] {
+  const slower = c.trivy.median >= c.cosign.median ? 'trivy' : 'cosign'
+  const ratio = c.ratio.median
+  return [
+    [
+      `Cold install at ${(c.bandwidth / 1024).toFixed(0)} KiB/s per download (trivy ${formatKiB(c.assetBytes.trivy)}, cosign ${formatKiB(c.assetBytes.cosign)})`,
+      `both at once ${formatMs(c.both)}`,
+      `trivy alone ${formatMs(c.trivy)}; cosign alone ${formatMs(c.cosign)}`,
+      `${ratio.toFixed(2)}× the slower one alone (${slower}); per run ${c.ratio.min.toFixed(2)}–${c.ratio.max.toFixed(2)}`,
+      `≤ ${GOALS.parallelRatio}×`,
+      ratio <= GOALS.parallelRatio
+    ]
+  ]
+}
+
+function startupRows(s: StartupFigures): Row[] {
+  const diff = s.firstLine.median - s.nodeEmpty.median
+  return [
+    [
+      `Start-up: process start to first log line (dist/ ${formatMiB(s.distBytes)}, dist/index.js ${formatMiB(s.mainBundleBytes)})`,
+      `action ${formatMs(s.firstLine)}`,
+      `\`node -e ''\` ${formatMs(s.nodeEmpty)}`,
+      `+${diff.toFixed(0)} ms (per pair: ${formatMs(s.difference)})`,
+      `≤ ${GOALS.startupMs} ms`,
+      diff <= GOALS.startupMs
+    ]
+  ]
+}
+
+function table(rows: Row[]): string {
+  const header = '| Figure | Measured (median, min–max, runs) | Baseline | Result | Goal | Met |'
+  const lines = rows.map(
+    ([figure, measured, baseline, result, goal, met]) =>
+      `| ${figure} | ${measured} | ${baseline} | ${result} | ${goal} | ${mark(met)} |`
+  )
+  return [header, '|---|---|---|---|---|---|', ...lines].join('\n')
+}
+
+const progress = (message: string): void => void process.stderr.write(`[bench] ${message}\n`)
+
+const machine = describeMachine()
+const started = Date.now()
+progress('starting the release mirror and the registry')
+const world = await startWorld()
+const rows: Row[] = []
+try {
+  const keys = generateKeyPair()
+  progress('start-up')
+  rows.push(...startupRows(await measureStartup(world, RUNS + 3)))
+  progress('overhead against the bash baseline')
+  rows.push(...overheadRows(await measureOverhead(world, RUNS, keys)))
+  progress('cold install')
+  rows.push(...coldInstallRows(await measureColdInstall(world, quick ? 3 : 5, keys)))
+} finally {
+  await world.stop()
+}
+progress('report processing')
+rows.push(...reportRows(await measureReports(REPORT_SIZES)))
+
+const goals = rows.filter((row) => row[5] !== undefined)
+const met = goals.filter((row) => row[5]).length
+console.log(`Machine: ${formatMachine(machine)}\n`)
+console.log(table(rows))
+console.log(
+  `\n${met} of ${goals.length} goals met; the benchmark took ${Math.round((Date.now() - started) / 1000)} s.`
+)
