@@ -413,7 +413,10 @@ const BAD: BadCase[] = [
   },
   {
     what: 'PEM cut short',
-    inputs: { steps: 'scan,gate,sign', 'cosign-key': `-----BEGIN EC PRIVATE KEY-----\n${PEM_BODY[0]}` },
+    inputs: {
+      steps: 'scan,gate,sign',
+      'cosign-key': `-----BEGIN EC PRIVATE KEY-----\n${PEM_BODY[0]}`
+    },
     input: 'cosign-key',
     says: /no -----END/,
     hidden: PEM_BODY[0]
@@ -614,7 +617,12 @@ describe('getInputs reads good inputs', () => {
 
   it('tells key contents, key URIs and key files apart', () => {
     writeFileSync(join(runnerTemp, 'cosign.pub'), 'x')
-    setInputs({ image: 'alpine', steps: 'scan,gate,sign', 'cosign-key': PEM, 'cosign-password': 'pw' })
+    setInputs({
+      image: 'alpine',
+      steps: 'scan,gate,sign',
+      'cosign-key': PEM,
+      'cosign-password': 'pw'
+    })
     expect(getInputs().cosignKey).toEqual({ kind: 'pem', pem: `${PEM}\n` })
     setInputs({ 'cosign-key': 'awskms:///arn:aws:kms:us-east-1:1:key/abc' })
     expect(getInputs().cosignKey).toEqual({

@@ -8,7 +8,13 @@ import { rmSync, writeFileSync } from 'node:fs'
 
 const build = '.tmp/build'
 const run = (args) => execFileSync(process.execPath, args, { stdio: 'inherit' })
-const ncc = ['node_modules/@vercel/ncc/dist/ncc/cli.js', 'build', '--license', 'licenses.txt', '--quiet']
+const ncc = [
+  'node_modules/@vercel/ncc/dist/ncc/cli.js',
+  'build',
+  '--license',
+  'licenses.txt',
+  '--quiet'
+]
 
 rmSync(build, { recursive: true, force: true })
 rmSync('dist', { recursive: true, force: true })

@@ -8,7 +8,11 @@ import { writeDockerConfig } from './registry-auth.js'
 import { privateTempDir } from './tempdir.js'
 import type { InstalledTool } from './tools/install.js'
 
-export function cosignTool(inputs: Inputs, cosign: InstalledTool, image: ResolvedImage): CosignTool {
+export function cosignTool(
+  inputs: Inputs,
+  cosign: InstalledTool,
+  image: ResolvedImage
+): CosignTool {
   const credentials = inputs.registryCredentials
   const env = credentials
     ? { DOCKER_CONFIG: writeDockerConfig(privateTempDir(), image.ref.registry, credentials) }

@@ -8,5 +8,7 @@ try {
   removePrivateTempDir()
 } catch (error) {
   // Cleanup must not fail the job, but a key left on disk must not go unnoticed either.
-  core.warning(`imgsec-action could not remove its private temporary files: ${describeError(error)}`)
+  core.warning(
+    `imgsec-action could not remove its private temporary files: ${describeError(error)}`
+  )
 }

@@ -12,7 +12,11 @@ export class StepLog {
   }
 
   /** Runs `work` as `step`, timing it; its result decides the status ('passed' unless it says otherwise). */
-  async time<T>(step: Step, work: () => Promise<T>, statusOf?: (result: T) => StepStatus): Promise<T> {
+  async time<T>(
+    step: Step,
+    work: () => Promise<T>,
+    statusOf?: (result: T) => StepStatus
+  ): Promise<T> {
     const started = performance.now()
     try {
       const result = await work()

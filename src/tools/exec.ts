@@ -17,7 +17,11 @@ export interface RunResult {
 }
 
 /** Runs `tool` with `args` and returns its exit code and output; never throws on a non-zero exit. */
-export async function runTool(tool: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runTool(
+  tool: string,
+  args: string[],
+  options: RunOptions = {}
+): Promise<RunResult> {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined) env[key] = value
