@@ -13,7 +13,7 @@ import { measureStartup, type StartupFigures } from './startup.js'
 import { formatKiB, formatMiB, formatMs } from './stats.js'
 
 const quick = process.argv.includes('--quick')
-const RUNS = quick ? 3 : 7
+const RUNS = quick ? 3 : 9
 const REPORT_SIZES: Array<[number, number]> = quick
   ? [
       [1_000, 5],
@@ -48,14 +48,16 @@ type Row = [
 const mark = (met: boolean | undefined): string => (met === undefined ? '—' : met ? '✅' : '❌')
 const count = (n: number): string => n.toLocaleString('en-US')
 
+// Overhead and start-up are judged on the median of per-pair differences: the two sides of a pair
+// run back to back, so a busy moment of the machine hits both (the medians of each side are shown).
 function overheadRows(o: OverheadFigures): Row[] {
-  const diff = o.action.median - o.shell.median
+  const diff = o.difference.median
   return [
     [
       'Overhead: action, tools cached, `scan,gate,sign,verify` vs bash making the same tool calls',
       `action ${formatMs(o.action)}`,
       `bash ${formatMs(o.shell)}`,
-      `+${diff.toFixed(0)} ms (per pair: ${formatMs(o.difference)})`,
+      `+${formatMs(o.difference)} per pair`,
       `≤ ${GOALS.overheadMs} ms`,
       diff <= GOALS.overheadMs
     ],
@@ -125,13 +127,13 @@ function coldInstallRows(c: ColdInstallFigures): Row[] {
 }
 
 function startupRows(s: StartupFigures): Row[] {
-  const diff = s.firstLine.median - s.nodeEmpty.median
+  const diff = s.difference.median
   return [
     [
       `Start-up: process start to first log line (dist/ ${formatMiB(s.distBytes)}, dist/index.js ${formatMiB(s.mainBundleBytes)})`,
       `action ${formatMs(s.firstLine)}`,
       `\`node -e ''\` ${formatMs(s.nodeEmpty)}`,
-      `+${diff.toFixed(0)} ms (per pair: ${formatMs(s.difference)})`,
+      `+${formatMs(s.difference)} per pair`,
       `≤ ${GOALS.startupMs} ms`,
       diff <= GOALS.startupMs
     ]

@@ -1,20 +1,28 @@
 // The pipeline as a row of named phases: inputs → install → resolve → scan → gate → sign → attest
-// → verify → report. Only this function decides the step's outcome (core.setFailed).
+// → verify → report. Only this function decides the step's outcome.
 import * as core from '@actions/core'
-import { cosignTool, verify } from './cosign-phase.js'
-import { prepareSigner, signImage, attestImage } from './cosign.js'
-import type { Signer } from './cosign.js'
+import { signAndAttest, verifyImageSignature } from './cosign-phase.js'
 import { describeError } from './errors.js'
 import { resolveImage } from './image.js'
 import { getInputs, type Inputs } from './inputs.js'
 import { failureMessages } from './outcome.js'
+import type { Step } from './pipeline.js'
 import { publish } from './publish.js'
-import { evaluateGate } from './report/gate.js'
 import type { RunState } from './run-state.js'
-import { scanImage, vulnPredicate } from './scan-phase.js'
+import { gateImage, scanImage } from './scan-phase.js'
 import { StepLog } from './step-log.js'
 import { removePrivateTempDir } from './tempdir.js'
+import type { Tool } from './tools/releases.js'
 import { installTools } from './tools/install.js'
+
+/** The tools each step runs: only these are downloaded. */
+const TOOLS_OF_STEP: Record<Step, Tool[]> = {
+  scan: ['trivy'],
+  gate: [],
+  sign: ['cosign'],
+  attest: ['trivy', 'cosign'],
+  verify: ['cosign']
+}
 
 export async function run(): Promise<void> {
   let inputs: Inputs
@@ -48,81 +56,26 @@ export async function run(): Promise<void> {
 }
 
 async function pipeline(state: RunState): Promise<void> {
-  const { inputs, steps } = state
-  const needsTrivy = steps.isSelected('scan')
-  const needsCosign = ['sign', 'attest', 'verify'].some((s) => inputs.steps.has(s as never))
+  const { inputs } = state
+  const needed = new Set([...inputs.steps].flatMap((step) => TOOLS_OF_STEP[step]))
   state.tools = await core.group('Install tools', () =>
     installTools(
       {
-        trivy: needsTrivy ? inputs.trivy : undefined,
-        cosign: needsCosign ? inputs.cosign : undefined
+        trivy: needed.has('trivy') ? inputs.trivy : undefined,
+        cosign: needed.has('cosign') ? inputs.cosign : undefined
       },
       inputs.downloadBaseUrl
     )
   )
   if (inputs.imageSource.kind === 'registry') {
-    state.image = await core.group('Resolve image digest', () =>
+    const image = await core.group('Resolve image digest', () =>
       resolveImage(inputs.image, inputs.registryCredentials)
     )
-    core.info(`Every step names ${state.image.pinnedRef}`)
+    core.info(`Every step names ${image.pinnedRef}`)
+    state.image = image
   }
-  const { trivy, cosign } = state.tools
-  const image = state.image
-  if (trivy) {
-    state.scan = await core.group('Scan', () =>
-      steps.time('scan', () => scanImage(inputs, trivy, image))
-    )
-  }
-  if (state.scan && steps.isSelected('gate')) {
-    const findings = state.scan.findings
-    state.gate = await steps.time(
-      'gate',
-      async () => evaluateGate(findings, inputs.failOn),
-      (gate) => gate.verdict
-    )
-  }
-  if (!cosign || !image) return
-  const tool = cosignTool(inputs, cosign, image)
-  let signer: Signer | undefined
-  if (state.gate?.verdict === 'failed') {
-    steps.skip('sign', 'the gate failed')
-    steps.skip('attest', 'the gate failed')
-  } else if (steps.isSelected('sign') || steps.isSelected('attest')) {
-    signer = await prepareSigner(tool, {
-      key: inputs.cosignKey,
-      password: inputs.cosignPassword,
-      tlogUpload: inputs.tlogUpload
-    })
-    const ready = signer
-    if (steps.isSelected('sign')) {
-      state.sign = await core.group('Sign', () =>
-        steps.time('sign', () =>
-          signImage(tool, ready, image, {
-            annotations: inputs.annotations,
-            recursive: inputs.recursive
-          })
-        )
-      )
-    }
-    const scan = state.scan
-    if (steps.isSelected('attest') && trivy && scan) {
-      state.attest = await core.group('Attest', () =>
-        steps.time('attest', async () =>
-          attestImage(tool, ready, image, await vulnPredicate(trivy, scan.reportFile))
-        )
-      )
-    }
-  }
-  if (steps.isSelected('sign') && !state.sign) {
-    // verify checks what this run signed; with nothing signed there is nothing of ours to check.
-    steps.skip('verify', 'nothing was signed: the gate failed')
-  } else if (steps.isSelected('verify')) {
-    state.verify = await core.group('Verify', () =>
-      steps.time(
-        'verify',
-        () => verify(inputs, tool, image, signer),
-        (result) => (result.verified ? 'passed' : 'failed')
-      )
-    )
-  }
+  await scanImage(state)
+  await gateImage(state)
+  const signer = await signAndAttest(state)
+  await verifyImageSignature(state, signer)
 }

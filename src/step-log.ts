@@ -11,8 +11,16 @@ export class StepLog {
     return this.selected.has(step)
   }
 
-  /** Runs `work` as `step`, timing it; its result decides the status ('passed' unless it says otherwise). */
-  async time<T>(
+  /**
+   * Runs `work` as `step` in a log group, timing it; its result decides the status ('passed' unless
+   * `statusOf` says otherwise), and a throw marks the step 'error'.
+   */
+  run<T>(step: Step, work: () => Promise<T>, statusOf?: (result: T) => StepStatus): Promise<T> {
+    const title = step.charAt(0).toUpperCase() + step.slice(1)
+    return core.group(title, () => this.time(step, work, statusOf))
+  }
+
+  private async time<T>(
     step: Step,
     work: () => Promise<T>,
     statusOf?: (result: T) => StepStatus
@@ -32,10 +40,6 @@ export class StepLog {
     if (!this.selected.has(step)) return
     this.set(step, 'skipped', 0, reason)
     core.info(`${step}: skipped (${reason})`)
-  }
-
-  get(step: Step): StepRecord | undefined {
-    return this.records.get(step)
   }
 
   /** The selected steps in pipeline order; a selected step that never ran reads as skipped. */
