@@ -118,6 +118,12 @@ const BAD: BadCase[] = [
     says: /'attest' needs 'scan'/
   },
   {
+    what: 'a registry password trivy would split',
+    inputs: { 'registry-username': 'ci', 'registry-password': 'pass,word' },
+    input: 'registry-password',
+    says: /comma or whitespace/
+  },
+  {
     what: 'sign without gate',
     inputs: { steps: 'scan,sign' },
     input: 'steps',

@@ -178,19 +178,6 @@ describe('scanEnv', () => {
     expect(env['TRIVY_USERNAME']).toBe('ci-bot')
     expect(env['TRIVY_PASSWORD']).toBe('p4ss:w0rd')
   })
-
-  it.each([
-    ['a comma in the password', { username: 'bot', password: 'a,b' }, /registry-password/],
-    ['whitespace in the password', { username: 'bot', password: 'a b' }, /registry-password/],
-    ['a comma in the username', { username: 'a,b', password: 'x' }, /registry-username/]
-  ])('refuses %s, which trivy would split, without echoing it', (_name, credentials, input) => {
-    expect(() => scanEnv(options({ credentials }))).toThrow(input)
-    try {
-      scanEnv(options({ credentials }))
-    } catch (error) {
-      expect((error as Error).message).not.toContain(credentials.password)
-    }
-  })
 })
 
 describe('scanLabel', () => {

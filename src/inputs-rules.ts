@@ -95,6 +95,23 @@ export function checkCombinations(inputs: Inputs): void {
       `'sign' needs 'scan' and 'gate' in the same run: only a digest that was scanned and passed the gate is signed`
     )
   }
+  const credentials = inputs.registryCredentials
+  if (credentials && steps.has('scan')) {
+    // trivy reads TRIVY_USERNAME/TRIVY_PASSWORD as lists, split on commas and whitespace.
+    const entries = [
+      ['registry-username', credentials.username],
+      ['registry-password', credentials.password]
+    ] as const
+    for (const [name, value] of entries) {
+      if (/[,\s]/.test(value)) {
+        throw new InputError(
+          name,
+          'contains a comma or whitespace, which trivy splits into several values: log in with ' +
+            'docker/login-action instead and leave registry-username/registry-password empty'
+        )
+      }
+    }
+  }
   const needRegistry = (['sign', 'attest', 'verify'] as const).filter((step) => steps.has(step))
   if (needRegistry.length > 0 && inputs.imageSource.kind !== 'registry') {
     throw new InputError(

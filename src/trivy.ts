@@ -91,19 +91,7 @@ export function scanEnv(
   }
   const credentials = options.credentials
   if (credentials) {
-    // trivy reads TRIVY_USERNAME/TRIVY_PASSWORD as lists split on commas and whitespace, so such
-    // a value would reach the registry as several wrong credentials: refuse it with a way out.
-    for (const [name, value] of [
-      ['registry-username', credentials.username],
-      ['registry-password', credentials.password]
-    ] as const) {
-      if (/[,\s]/.test(value)) {
-        throw new Error(
-          `The ${name} contains a comma or whitespace, which trivy splits into several values. ` +
-            'Log in with docker/login-action instead and leave registry-username/registry-password empty.'
-        )
-      }
-    }
+    // inputs.ts refuses values with commas or whitespace: trivy would split them into lists.
     env['TRIVY_USERNAME'] = credentials.username
     env['TRIVY_PASSWORD'] = credentials.password
   }

@@ -24,7 +24,9 @@ export async function runTool(
 ): Promise<RunResult> {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined) env[key] = value
+    // The runner passes every input as INPUT_<NAME>, passwords and tokens included; a tool gets
+    // only the secrets meant for it, through the variables `options.env` names.
+    if (value !== undefined && !key.startsWith('INPUT_')) env[key] = value
   }
   Object.assign(env, options.env)
   const result = await exec.getExecOutput(tool, args, {
