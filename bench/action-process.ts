@@ -15,7 +15,7 @@ import {
   REPO_ROOT
 } from '../__tests__/harness/runner.js'
 
-export const MAIN_SCRIPT = join(REPO_ROOT, 'dist/index.js')
+const MAIN_SCRIPT = join(REPO_ROOT, 'dist/index.js')
 
 export interface LogLine {
   /** Milliseconds since the process was spawned. */
@@ -151,7 +151,7 @@ export function runMainStep(
   })
 }
 
-export const POST_SCRIPT = join(REPO_ROOT, 'dist/post/index.js')
+const POST_SCRIPT = join(REPO_ROOT, 'dist/post/index.js')
 
 /**
  * Runs the post step after a main step in `dirs`, as the runner does: STATE_<name> from the main

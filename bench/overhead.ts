@@ -44,12 +44,11 @@ export interface OverheadFigures {
 const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`
 
 /**
- * The bash script: look the tag up like `docker buildx imagetools inspect` would (one HEAD of the
- * manifest), write the key where the action writes it, then replay every stand-in call with the
- * digest the lookup found. `cosign public-key` prints the public key, which the action keeps in
+ * The bash script: look the tag up as `crane digest` does (one HEAD of the manifest), write the
+ * key where the action writes it, then replay every stand-in call with the digest the lookup found. `cosign public-key` prints the public key, which the action keeps in
  * the file its `verify` call names; the script redirects it there.
  */
-export function shellScript(
+function shellScript(
   calls: StandinCall[],
   context: { dirs: ActionDirs; registryUrl: string; pinned: string; password: string }
 ): string {
@@ -91,7 +90,7 @@ export function shellScript(
   return lines.join('\n') + '\n'
 }
 
-export function readCalls(file: string): StandinCall[] {
+function readCalls(file: string): StandinCall[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -31,17 +31,3 @@ export function formatKiB(bytes: number): string {
 export function formatMiB(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }
-
-/** Runs `work` `warmups + runs` times one after the other and returns the timed samples. */
-export async function repeat(
-  runs: number,
-  work: (index: number) => Promise<number>,
-  warmups = 0
-): Promise<number[]> {
-  const samples: number[] = []
-  for (let i = 0; i < warmups + runs; i++) {
-    const value = await work(i)
-    if (i >= warmups) samples.push(value)
-  }
-  return samples
-}

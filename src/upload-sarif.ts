@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import * as core from '@actions/core'
-import { getOctokit } from '@actions/github'
+import type { getOctokit } from '@actions/github'
 
 export interface UploadSarifOptions {
   /** Path of the SARIF file to upload; give this or `sarif`. */
@@ -86,6 +86,8 @@ export async function uploadSarif(options: UploadSarifOptions): Promise<UploadSa
   const sarifText = await sarifContent(options)
   const gzipped = gzipSync(Buffer.from(sarifText, 'utf8'))
   const payload = gzipped.toString('base64')
+  // Loaded only when an upload is asked for: Octokit is a large part of the bundle.
+  const { getOctokit } = await import('@actions/github')
   const octokit = getOctokit(options.token, { baseUrl: apiUrl })
   const where = `${options.repository} (${options.ref} at ${options.commitSha.slice(0, 12)})`
 

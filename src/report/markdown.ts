@@ -34,9 +34,15 @@ export function escapeInline(text: string, maxLength = 300): string {
     .trim()
 }
 
+// Most advisory links (https://avd.aquasec.com/nvd/cve-…) are already in the form the URL parser
+// gives back: lower-case scheme and host name, a path of plain segments, no port, query or
+// fragment. Those are returned as they are; parsing thousands of them is the costly part.
+const PLAIN_URL = /^https?:\/\/(?:[a-z0-9-]+\.)+[a-z]{2,}(?:\/(?!\.)[\w.~-]*)+$/
+
 /** An http(s) URL safe to put in a Markdown link, or undefined for anything else. */
 export function safeUrl(url: string | undefined): string | undefined {
   if (url === undefined || !/^https?:\/\/[^\s]+$/i.test(url)) return undefined
+  if (PLAIN_URL.test(url)) return url
   try {
     return new URL(url).href.replace(/[()<>"|]/g, (c) => encodeURIComponent(c))
   } catch {

@@ -104,15 +104,20 @@ function location(f: Finding, options: SarifOptions, imagePath: string): Locatio
   }
 }
 
+/**
+ * The SARIF log as JSON text, byte for byte what JSON.stringify of the whole log gives. Each result
+ * and rule is serialised as soon as it is built, so only its text outlives it: on a big report the
+ * object graph of 25,000 results and rules never piles up in the old generation.
+ */
 function assemble(
   findings: readonly Finding[],
   kept: number,
   options: SarifOptions,
   truncated: SarifTruncation | undefined
-): Log {
+): string {
   const imagePath = encodePath(options.imageName) || 'image'
   const byRule = new Map<string, { index: number; affected: Finding[]; total: number }>()
-  const results: Result[] = []
+  const results: string[] = []
   for (let i = 0; i < kept; i++) {
     const f = findings[i] as Finding
     const ruleId = cleanId(f.id)
@@ -123,19 +128,23 @@ function assemble(
     }
     rule.total++
     if (rule.affected.length < 10) rule.affected.push(f)
-    results.push({
+    const result: Result = {
       ruleId,
       ruleIndex: rule.index,
       level: sarifLevel(f.severity),
       message: { text: message(f) },
       locations: [location(f, options, imagePath)],
       partialFingerprints: { 'imgsecFindingHash/v1': fingerprint(ruleId, f) }
-    })
+    }
+    results.push(JSON.stringify(result))
   }
-  const rules: ReportingDescriptor[] = []
-  for (const [id, rule] of byRule) rules.push({ ...buildRule(rule.affected, rule.total), id })
+  const rules: string[] = []
+  for (const [id, rule] of byRule) {
+    const descriptor: ReportingDescriptor = { ...buildRule(rule.affected, rule.total), id }
+    rules.push(JSON.stringify(descriptor))
+  }
   const category = options.category.replace(DIGEST, '').replace(/\/+$/, '')
-  return {
+  const log: Log = {
     version: '2.1.0',
     $schema: SARIF_SCHEMA,
     runs: [
@@ -146,12 +155,12 @@ function assemble(
             fullName: 'Trivy (via imgsec-action)',
             version: options.toolVersion.replace(/^v/, ''),
             informationUri: 'https://github.com/aquasecurity/trivy',
-            rules
+            rules: []
           }
         },
         automationDetails: { id: `${category}/` },
         columnKind: 'utf16CodeUnits',
-        results,
+        results: [],
         properties: {
           imageName: stripDigest(options.imageName),
           ...(truncated ? { imgsec: { truncated: true, ...truncated } } : {})
@@ -159,6 +168,15 @@ function assemble(
       }
     ]
   }
+  // The serialised lists go where the empty ones are. Inside a JSON string every quote is escaped,
+  // so `"rules":[]` with bare quotes can only be the key itself.
+  return fill(fill(JSON.stringify(log), '"rules":[]', rules), '"results":[]', results)
+}
+
+function fill(json: string, emptyList: string, items: string[]): string {
+  const at = json.indexOf(emptyList)
+  const open = at + emptyList.length - 1
+  return json.slice(0, open) + items.join(',') + json.slice(open)
 }
 
 /**
@@ -208,9 +226,7 @@ export function buildSarif(
   let reason = kept < total ? `GitHub accepts at most ${maxResults} results per run` : ''
   for (;;) {
     const truncated = kept < total ? { total, kept, reason } : undefined
-    // No reference to the log objects outlives this line: they can be collected while the
-    // size check holds the serialised text.
-    const json = JSON.stringify(assemble(findings, kept, options, truncated))
+    const json = assemble(findings, kept, options, truncated)
     const size = gzipSizeOver(json, maxGzip)
     if (size <= maxGzip) return sarifBuild(json, kept, truncated)
     if (kept === 0) {
