@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
-  FAKE_GITHUB_TOKEN,
   NODE24,
   parseCommandFile,
-  readInputDefaults,
-  REPO_ROOT
+  REPO_ROOT,
+  runnerEnvironment
 } from '../__tests__/harness/runner.js'
 
 const MAIN_SCRIPT = join(REPO_ROOT, 'dist/index.js')
@@ -52,53 +51,28 @@ export function actionDirs(toolCache?: string): ActionDirs {
   return dirs
 }
 
-/** The environment a runner gives the main step: GITHUB_*, RUNNER_*, INPUT_* (with defaults). */
+/** The environment a runner gives the main step (runner.ts), with its per-step files. */
 export function runnerEnv(
   dirs: ActionDirs,
   inputs: Record<string, string>,
   extra: Record<string, string> = {}
 ): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(GITHUB_|RUNNER_|INPUT_|STATE_|ACTIONS_)/.test(key))
-      env[key] = value
-  }
   for (const name of ['output', 'summary', 'state', 'env', 'path'])
     writeFileSync(join(dirs.root, name), '')
-  Object.assign(env, {
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    GITHUB_WORKSPACE: dirs.workspace,
-    GITHUB_REPOSITORY: 'octo-org/octo-app',
-    GITHUB_REPOSITORY_OWNER: 'octo-org',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_WORKFLOW: 'release',
-    GITHUB_JOB: 'image',
-    GITHUB_RUN_ID: '1001',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_SERVER_URL: 'https://github.com',
+  return {
+    ...runnerEnvironment({
+      workspace: dirs.workspace,
+      runnerTemp: dirs.runnerTemp,
+      toolCache: dirs.toolCache,
+      envFile: join(dirs.root, 'env'),
+      pathFile: join(dirs.root, 'path'),
+      inputs
+    }),
     GITHUB_OUTPUT: join(dirs.root, 'output'),
     GITHUB_STEP_SUMMARY: join(dirs.root, 'summary'),
     GITHUB_STATE: join(dirs.root, 'state'),
-    GITHUB_ENV: join(dirs.root, 'env'),
-    GITHUB_PATH: join(dirs.root, 'path'),
-    RUNNER_TEMP: dirs.runnerTemp,
-    RUNNER_TOOL_CACHE: dirs.toolCache,
-    RUNNER_OS: 'Linux',
-    RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64'
-  })
-  const context: Record<string, string> = {
-    'github.token': FAKE_GITHUB_TOKEN,
-    'github.workspace': dirs.workspace
+    ...extra
   }
-  const defaults = readInputDefaults(readFileSync(join(REPO_ROOT, 'action.yml'), 'utf8'))
-  for (const [name, raw] of Object.entries({ ...defaults, ...inputs })) {
-    const value = raw.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, key: string) => context[key] ?? '')
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
-  return { ...env, ...extra }
 }
 
 /** Spawns `argv` and timestamps each stdout line as it arrives. */

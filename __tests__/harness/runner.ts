@@ -85,35 +85,14 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   writeFileSync(envFile, '')
   writeFileSync(pathFile, '')
 
-  const base: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !STRIPPED.test(key)) base[key] = value
-  }
-  Object.assign(base, {
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_REPOSITORY: 'octo-org/octo-app',
-    GITHUB_REPOSITORY_OWNER: 'octo-org',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_WORKFLOW: 'release',
-    GITHUB_JOB: 'image',
-    GITHUB_RUN_ID: '1001',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_ENV: envFile,
-    GITHUB_PATH: pathFile,
-    RUNNER_TEMP: runnerTemp,
-    RUNNER_TOOL_CACHE: toolCache,
-    RUNNER_OS: 'Linux',
-    RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64'
+  const base = runnerEnvironment({
+    workspace,
+    runnerTemp,
+    toolCache,
+    envFile,
+    pathFile,
+    inputs: options.inputs
   })
-  const inputs = { ...actionDefaults(workspace), ...options.inputs }
-  for (const [name, value] of Object.entries(inputs)) {
-    base[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
   Object.assign(base, options.env)
 
   const mainFiles = files('main')
@@ -182,6 +161,54 @@ export function parseCommandFile(text: string): Record<string, string> {
 }
 
 /** The inputs' defaults from action.yml, as the runner applies them (expressions evaluated). */
+export interface RunnerDirs {
+  workspace: string
+  runnerTemp: string
+  toolCache: string
+  envFile: string
+  pathFile: string
+  inputs: Record<string, string>
+}
+
+/**
+ * The environment a runner gives a step: this process's variables less GITHUB_*, RUNNER_*, INPUT_*,
+ * STATE_* and ACTIONS_*, the runner's own variables, and INPUT_<NAME> for every input of action.yml
+ * (its default unless given). The per-step files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_STATE)
+ * are the caller's to add.
+ */
+export function runnerEnvironment(dirs: RunnerDirs): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !STRIPPED.test(key)) env[key] = value
+  }
+  Object.assign(env, {
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: dirs.workspace,
+    GITHUB_REPOSITORY: 'octo-org/octo-app',
+    GITHUB_REPOSITORY_OWNER: 'octo-org',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_WORKFLOW: 'release',
+    GITHUB_JOB: 'image',
+    GITHUB_RUN_ID: '1001',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_ENV: dirs.envFile,
+    GITHUB_PATH: dirs.pathFile,
+    RUNNER_TEMP: dirs.runnerTemp,
+    RUNNER_TOOL_CACHE: dirs.toolCache,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64'
+  })
+  const inputs = { ...actionDefaults(dirs.workspace), ...dirs.inputs }
+  for (const [name, value] of Object.entries(inputs)) {
+    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  return env
+}
+
 function actionDefaults(workspace: string): Record<string, string> {
   const path = join(REPO_ROOT, 'action.yml')
   if (!existsSync(path)) return {}
