@@ -32,7 +32,8 @@ const GOALS = {
   rssExtraBytes: 64 * 1024 * 1024,
   linearity: 1.3,
   parallelRatio: 1.15,
-  startupMs: 100
+  startupMs: 100,
+  inputErrorMs: 1000
 }
 
 type Row = [
@@ -136,6 +137,14 @@ function startupRows(s: StartupFigures): Row[] {
       `+${formatMs(s.difference)} per pair`,
       `≤ ${GOALS.startupMs} ms`,
       diff <= GOALS.startupMs
+    ],
+    [
+      'Bad input (`fail-on: severe`): process start to exit, one error line, nothing downloaded',
+      `action ${formatMs(s.inputError)}`,
+      '—',
+      `${formatMs(s.inputError)}`,
+      `≤ ${GOALS.inputErrorMs} ms`,
+      s.inputError.median <= GOALS.inputErrorMs
     ]
   ]
 }

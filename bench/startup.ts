@@ -15,6 +15,8 @@ export interface StartupFigures {
   nodeEmpty: Spread
   /** Per pair: first line − node -e ''. */
   difference: Spread
+  /** A bad input (`fail-on: severe`): spawn to exit, the one-line error written. */
+  inputError: Spread
 }
 
 function treeBytes(dir: string): number {
@@ -41,6 +43,7 @@ export async function measureStartup(world: World, runs: number): Promise<Startu
     await runMainStep(dirs, inputs) // fills the tool cache: the runs below only start up and scan
     const firstLine: number[] = []
     const nodeEmpty: number[] = []
+    const inputError: number[] = []
     for (let i = 0; i < runs; i++) {
       const empty = await runTimed([NODE24, '-e', ''])
       nodeEmpty.push(empty.wallMs)
@@ -48,13 +51,17 @@ export async function measureStartup(world: World, runs: number): Promise<Startu
       const first = run.lines[0]
       if (!first) throw new Error(`the action logged nothing:\n${run.stderr}`)
       firstLine.push(first.at)
+      const refused = await runMainStep(dirs, { ...inputs, 'fail-on': 'severe' })
+      if (refused.exitCode !== 1) throw new Error('a bad input did not fail the step')
+      inputError.push(refused.wallMs)
     }
     return {
       distBytes: treeBytes(join(REPO_ROOT, 'dist')),
       mainBundleBytes: statSync(join(REPO_ROOT, 'dist', 'index.js')).size,
       firstLine: spread(firstLine),
       nodeEmpty: spread(nodeEmpty),
-      difference: spread(firstLine.map((ms, i) => ms - (nodeEmpty[i] as number)))
+      difference: spread(firstLine.map((ms, i) => ms - (nodeEmpty[i] as number))),
+      inputError: spread(inputError)
     }
   } finally {
     removeDirs(dirs)
