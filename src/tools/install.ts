@@ -134,7 +134,10 @@ export async function installTool(
       await rm(file, { force: true })
       throw new Error(
         `SHA-256 mismatch for ${asset} (${url}): expected ${expected.value.sha256} (${expected.value.source}), ` +
-          `got ${actual}. The download was deleted and ${tool} ${version} was not installed`
+          `got ${actual}. The download was deleted and ${tool} ${version} was not installed. ` +
+          (downloadBaseUrl === 'https://github.com'
+            ? 'Do not retry blindly: a release asset that changed after publication is a compromise signal.'
+            : `Check download-base-url (${downloadBaseUrl}): a mirror must serve the release's exact bytes.`)
       )
     }
     if (!pinned) {
