@@ -27,7 +27,8 @@ jest.unstable_mockModule('@actions/core', () => ({
   info: () => undefined
 }))
 const { ToolError } = await import('../src/errors.js')
-const { buildScanArgs, convertReport, runScan, trivyVersion } = await import('../src/trivy.js')
+const { buildScanArgs, convertReport, runScan, trivyErrors, trivyVersion } =
+  await import('../src/trivy.js')
 type ScanOptions = import('../src/trivy.js').ScanOptions
 
 const AUTH = { username: 'ci-bot', password: 'Sup3r-secret' }
@@ -196,5 +197,26 @@ describe('convertReport', () => {
 describe('trivyVersion', () => {
   it('reads the version trivy reports', async () => {
     await expect(trivyVersion(TRIVY_STANDIN)).resolves.toBe('0.0.0-standin')
+  })
+})
+
+describe('trivyErrors', () => {
+  it('keeps trivy’s FATAL and ERROR lines and drops the INFO chatter', () => {
+    const stderr = [
+      '2026-11-25T03:52:27Z\tINFO\t[vulndb] Downloading vulnerability DB...',
+      '2026-11-25T03:52:27Z\tERROR\t[vulndb] Failed to download artifact\trepo="ghcr.io/aquasecurity/trivy-db:2"',
+      '2026-11-25T03:52:28Z\tFATAL\tFatal error\trun error: init error: DB error: failed to download',
+      '\t* GET https://ghcr.io/v2/aquasecurity/trivy-db/manifests/2: TOOMANYREQUESTS'
+    ].join('\n')
+    const text = trivyErrors(stderr)
+    expect(text).not.toMatch(/INFO/)
+    expect(text.split('\n')).toHaveLength(3)
+    expect(text).toMatch(/FATAL/)
+  })
+
+  it('shows a Go panic from its first line', () => {
+    const stderr =
+      'INFO\tstarting\npanic: runtime error: index out of range\n\ngoroutine 1 [running]:'
+    expect(trivyErrors(stderr)).toMatch(/^panic: runtime error/)
   })
 })

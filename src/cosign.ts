@@ -250,7 +250,9 @@ export async function verifyImage(
     silent: true
   })
   if (signature.exitCode !== 0) {
-    return failed(`cosign verify rejected ${image.pinnedRef}: ${tail(signature.stderr, 5)}`)
+    return failed(
+      `no valid signature by ${expectedSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
+    )
   }
   const parsed = checkVerifyOutput(signature.stdout, image.digest)
   if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
@@ -272,7 +274,8 @@ export async function verifyImage(
     })
     if (attestation.exitCode !== 0) {
       return failed(
-        `cosign verify-attestation rejected ${image.pinnedRef}: ${tail(attestation.stderr, 5)}`,
+        `no valid vuln attestation by ${expectedSigner(spec.signer)} ` +
+          `(cosign: ${cosignError(attestation.stderr)})`,
         checks
       )
     }
@@ -281,4 +284,17 @@ export async function verifyImage(
     checks.push(`vuln attestation signed by the same signer for ${image.digest}`)
   }
   return { verified: true, checks, signer, tlogEntry: parsed.tlogEntry }
+}
+
+/** Who verification looked for, as a user would check it against the signing side. */
+function expectedSigner(signer: SignerInfo): string {
+  return signer.kind === 'key'
+    ? `key ${signer.fingerprint || signer.keySource}`
+    : `${signer.identity} (issuer ${signer.issuer})`
+}
+
+/** cosign's own reason, once: its `Error:` line, else the end of its stderr. */
+function cosignError(stderr: string): string {
+  const error = stderr.split('\n').find((line) => line.startsWith('Error: '))
+  return error ? error.slice('Error: '.length) : tail(stderr, 3).replace(/\n/g, ' ')
 }

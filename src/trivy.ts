@@ -147,11 +147,14 @@ export async function runScan(trivyPath: string, options: ScanOptions): Promise<
   const skipped = failedDbRepositories(result.stderr)
   if (result.exitCode !== 0) {
     if (DB_FAILURE.test(result.stderr)) {
-      throw new ToolError(dbFailureMessage(label, options, result.stderr), tail(result.stderr))
+      throw new ToolError(
+        dbFailureMessage(label, options, result.stderr),
+        trivyErrors(result.stderr)
+      )
     }
     throw new ToolError(
       `trivy could not scan ${label} (exit code ${result.exitCode})`,
-      tail(result.stderr)
+      trivyErrors(result.stderr)
     )
   }
   if (skipped.length > 0) {
@@ -164,7 +167,7 @@ export async function runScan(trivyPath: string, options: ScanOptions): Promise<
   if (!existsSync(options.reportFile)) {
     throw new ToolError(
       `trivy could not scan ${label}: it exited 0 but wrote no report to ${options.reportFile}`,
-      tail(result.stderr)
+      trivyErrors(result.stderr)
     )
   }
   try {
@@ -175,7 +178,7 @@ export async function runScan(trivyPath: string, options: ScanOptions): Promise<
   } catch (error) {
     throw new ToolError(
       `trivy could not scan ${label}: ${(error as Error).message}`,
-      tail(result.stderr),
+      trivyErrors(result.stderr),
       {
         cause: error
       }
@@ -200,7 +203,7 @@ export async function convertReport(
   if (result.exitCode !== 0 || !existsSync(output)) {
     throw new ToolError(
       `trivy could not convert ${reportFile} to ${format} (exit code ${result.exitCode})`,
-      tail(result.stderr)
+      trivyErrors(result.stderr)
     )
   }
 }
@@ -219,4 +222,16 @@ export async function trivyVersion(trivyPath: string): Promise<string> {
     )
   }
   return version
+}
+
+/**
+ * What trivy said went wrong: its FATAL and ERROR log lines (and a Go panic's first lines) when
+ * there are any, else the end of its log; INFO lines about the DB download say nothing about a crash.
+ */
+export function trivyErrors(stderr: string): string {
+  const lines = stderr.split('\n')
+  const panic = lines.findIndex((line) => line.startsWith('panic:'))
+  if (panic !== -1) return lines.slice(panic, panic + 6).join('\n')
+  const errors = lines.filter((line) => /\t(FATAL|ERROR)\t|^\s+\* /.test(line))
+  return errors.length > 0 ? errors.slice(-10).join('\n') : tail(stderr)
 }
