@@ -107,6 +107,8 @@ describe('a trivy crash', () => {
     expect(errors).toMatch(/trivy could not scan/)
     expect(errors).not.toMatch(/Gate failed/)
     expect(run.outputs['sarif-file']).toBe('')
+    expect(run.summary).toMatch(/What went wrong[\s\S]*FATAL/)
+    expect(run.summary).not.toMatch(/INFO/)
   })
 })
 

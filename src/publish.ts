@@ -63,7 +63,8 @@ function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummar
     sign: state.sign,
     attest: state.attest,
     verify: state.verify,
-    toolVersions: { trivy: tools.trivy?.version, cosign: tools.cosign?.version }
+    toolVersions: { trivy: tools.trivy?.version, cosign: tools.cosign?.version },
+    failure: state.failure === undefined ? undefined : describeError(state.failure)
   }
 }
 

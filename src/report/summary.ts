@@ -16,7 +16,7 @@ import {
   type GateResult,
   type SeverityCounts
 } from './gate.js'
-import { code, escapeInline, link, table } from './markdown.js'
+import { clip, code, escapeInline, link, table } from './markdown.js'
 import type { SarifTruncation } from './sarif.js'
 import { renderSignatures } from './summary-signatures.js'
 
@@ -40,6 +40,8 @@ export interface RunSummaryInput {
   attest?: SignResult
   verify?: VerifyResult
   toolVersions: { trivy?: string; cosign?: string }
+  /** Why the pipeline stopped when a tool or the registry failed (not a gate verdict). */
+  failure?: string
 }
 
 const STATUS_LABELS: Record<StepRecord['status'], string> = {
@@ -242,12 +244,19 @@ function footer(input: RunSummaryInput): string {
   return `<sub>imgsec-action${tools.length ? ' · ' + tools.join(' · ') : ''}</sub>`
 }
 
+/** The failure as the tool reported it, verbatim in a code block (no Markdown to escape there). */
+function failureSection(failure: string | undefined): string {
+  if (!failure) return ''
+  return `### What went wrong\n\n\`\`\`text\n${clip(failure, 4000).replace(/\`\`\`/g, "'''")}\n\`\`\``
+}
+
 function render(input: RunSummaryInput, cap: number, counts: GateResult | undefined): string {
   return (
     [
       title(input),
       imageLine(input),
       stepsTable(input.steps),
+      failureSection(input.failure),
       counts ? countsTable(counts, input.gate !== undefined) : '',
       ...findingSections(input, cap),
       sarifNote(input),
