@@ -1,26 +1,43 @@
-// One cold measurement of report processing in a fresh process, as the action meets a report: once,
-// in a new Node process, so that the time includes compiling the code that does it and the peak
-// RSS is this measurement's alone.
-//   node report-child.js parse <report.json>     JSON.parse alone
-//   node report-child.js process <report.json>   what the action does with it: parse and check
-//     it, collect the findings, gate, SARIF (serialised), job summary, log text, annotations
-// The file is read before the clock starts (reading is the disk's time, the same for both), and
-// the text is dropped once parsed, as the action drops it. Prints one JSON line: { ms, maxRssBytes }.
-import { readFileSync } from 'node:fs'
+// Report processing against JSON.parse of the same file, in one Node process.
+//   node --expose-gc report-child.js time <report.json> <runs>
+//     One warm-up of each mode, then `runs` of each, alternating, with a full collection before
+//     each run (outside the clock) so that neither mode pays for the other's garbage.
+//     Prints { parseMs: [...], processMs: [...] }.
+//   node report-child.js rss parse|process <report.json>
+//     One run in this fresh process; prints { maxRssBytes }: a peak cannot be told apart from the
+//     other mode's in a shared process, so each peak gets a process of its own.
+//   node report-child.js generate <findings> <report.json>
+//     Writes a generated report (indented like trivy's own output). A process of its own, so that
+//     the benchmark's parent never holds a big report whose collection would compete for the CPU
+//     with the measured processes.
+// "parse" is what any consumer of the report pays: read the file's text and JSON.parse it.
+// "process" is everything the action does with a report apart from writing files (see
+// src/scan-phase.ts and src/publish.ts): read the text, parse and check it, collect the findings,
+// gate, SARIF (serialised, with its size check), job summary, log text and annotations. Like the
+// action (RunState.scan), it keeps the parsed report until the end.
+import { readFileSync, writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import { generateReport } from '../__tests__/harness/generate-report.js'
 import { buildAnnotations } from '../src/report/annotations.js'
 import { collectFindings } from '../src/report/findings.js'
 import { evaluateGate } from '../src/report/gate.js'
 import { renderLogText } from '../src/report/log-text.js'
 import { buildSarif } from '../src/report/sarif.js'
 import { renderSummary, type RunSummaryInput } from '../src/report/summary.js'
-import { parseReport, type TrivyReport } from '../src/report/trivy-report.js'
+import { parseReport } from '../src/report/trivy-report.js'
 
 const IMAGE = 'docker.io/library/alpine'
 const DIGEST = 'sha256:' + 'ab12'.repeat(16)
 
-/** Everything the report phase derives from one report; returns a size so nothing is optimised away. */
-function processReport(report: TrivyReport, reportFile: string): number {
+/** Returns a size that depends on every output, so that nothing is optimised away. */
+function parseOnly(file: string): number {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as { Results?: unknown[] }
+  return report.Results?.length ?? 0
+}
+
+/** Everything the action derives from one report; returns a size so nothing is optimised away. */
+function processReport(file: string): number {
+  const report = parseReport(readFileSync(file, 'utf8'))
   const findings = collectFindings(report)
   const gate = evaluateGate(findings, 'HIGH')
   const sarif = buildSarif(findings, {
@@ -49,27 +66,47 @@ function processReport(report: TrivyReport, reportFile: string): number {
       resultCount: sarif.resultCount,
       truncated: sarif.truncated
     },
-    reportFile,
+    reportFile: file,
     toolVersions: { trivy: '0.73.1' }
   }
   const summary = renderSummary(input)
   const log = renderLogText(input)
   const annotations = buildAnnotations(findings, gate, { image: input.imageInput })
-  return sarif.json.length + summary.length + log.length + annotations.length
+  const outputs = sarif.json.length + summary.length + log.length + annotations.length
+  return outputs + (report.Results?.length ?? 0)
 }
 
-const [mode, file] = process.argv.slice(2)
-if ((mode !== 'parse' && mode !== 'process') || !file) {
-  console.error('usage: report-child.js parse|process <report.json>')
+const MODES = { parse: parseOnly, process: processReport }
+
+function timed(work: (file: string) => number, file: string): number {
+  globalThis.gc?.()
+  const start = performance.now()
+  work(file)
+  return performance.now() - start
+}
+
+const [command, ...rest] = process.argv.slice(2)
+if (command === 'time' && rest[0] && Number(rest[1]) > 0) {
+  const [file, runs] = [rest[0], Number(rest[1])]
+  if (!globalThis.gc) throw new Error('run the time measurement with node --expose-gc')
+  timed(parseOnly, file)
+  timed(processReport, file)
+  const parseMs: number[] = []
+  const processMs: number[] = []
+  for (let i = 0; i < runs; i++) {
+    parseMs.push(timed(parseOnly, file))
+    processMs.push(timed(processReport, file))
+  }
+  console.log(JSON.stringify({ parseMs, processMs }))
+} else if (command === 'rss' && (rest[0] === 'parse' || rest[0] === 'process') && rest[1]) {
+  const check = MODES[rest[0]](rest[1])
+  console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, check }))
+} else if (command === 'generate' && Number(rest[0]) > 0 && rest[1]) {
+  writeFileSync(rest[1], JSON.stringify(generateReport(Number(rest[0])), null, 2))
+  console.log(JSON.stringify({ written: rest[1] }))
+} else {
+  console.error(
+    'usage: report-child.js time <report.json> <runs> | rss parse|process <report.json> | generate <findings> <report.json>'
+  )
   process.exit(2)
 }
-// The text's only reference is this array, which parsing empties: once parsed, the text can be
-// collected, as in the action.
-const pending = [readFileSync(file, 'utf8')]
-const start = performance.now()
-const report = (
-  mode === 'parse' ? JSON.parse(pending.pop() as string) : parseReport(pending.pop() as string)
-) as TrivyReport
-const check = mode === 'parse' ? (report.Results?.length ?? 0) : processReport(report, file)
-const ms = performance.now() - start
-console.log(JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, check }))

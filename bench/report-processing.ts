@@ -1,15 +1,15 @@
 // Report processing against JSON.parse of the same file: generated trivy reports of 1,000, 10,000
-// and 100,000 findings (indented like trivy's own output). Every measurement is one cold run in a
-// fresh Node process (report-child.ts), as the action processes one report per process; the two
-// modes alternate, so a busy moment of the machine hits both alike. Time and peak RSS are the
-// medians over the runs.
+// and 100,000 findings (indented like trivy's own output). Time: one Node process per size
+// (report-child.js time) runs each mode once to warm up, then alternates the two modes, so that
+// both run equally warm and a busy moment of the machine hits both alike; the figures are the
+// medians. Peak RSS: a fresh process per run and mode (report-child.js rss), since two peaks in one
+// process cannot be told apart.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { generateReport } from '../__tests__/harness/generate-report.js'
 import { NODE24 } from '../__tests__/harness/runner.js'
 import { spread, type Spread } from './stats.js'
 
@@ -27,41 +27,55 @@ export interface ReportFigures {
   processRss: Spread
 }
 
-async function child(
-  mode: 'parse' | 'process',
-  file: string
-): Promise<{ ms: number; maxRssBytes: number }> {
-  const { stdout } = await run(NODE24, [CHILD, mode, file], { maxBuffer: 1024 * 1024 })
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
-    ms: number
-    maxRssBytes: number
-  }
+async function childJson<T>(args: string[]): Promise<T> {
+  const { stdout } = await run(NODE24, [...args], { maxBuffer: 1024 * 1024 })
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as T
 }
 
-/** `sizes`: [finding count, runs of each mode]. */
+/**
+ * `sizes`: [finding count, runs]: `runs` timed runs of each mode in the one process, and as many
+ * fresh processes of each mode for the peak RSS.
+ */
 export async function measureReports(sizes: Array<[number, number]>): Promise<ReportFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'imgsec-bench-reports-'))
   try {
     const figures: ReportFigures[] = []
     for (const [findings, runs] of sizes) {
       const file = join(dir, `report-${findings}.json`)
-      writeFileSync(file, JSON.stringify(generateReport(findings), null, 2))
-      const parse: Array<{ ms: number; maxRssBytes: number }> = []
-      const processed: Array<{ ms: number; maxRssBytes: number }> = []
+      await childJson([CHILD, 'generate', String(findings), file])
+      const times = await childJson<{ parseMs: number[]; processMs: number[] }>([
+        '--expose-gc',
+        CHILD,
+        'time',
+        file,
+        String(runs)
+      ])
+      const parseRss: number[] = []
+      const processRss: number[] = []
       for (let i = 0; i < runs; i++) {
-        parse.push(await child('parse', file))
-        processed.push(await child('process', file))
+        for (const [mode, peaks] of [
+          ['parse', parseRss],
+          ['process', processRss]
+        ] as const) {
+          const { maxRssBytes } = await childJson<{ maxRssBytes: number }>([
+            CHILD,
+            'rss',
+            mode,
+            file
+          ])
+          peaks.push(maxRssBytes)
+        }
       }
-      const p = spread(parse.map((r) => r.ms))
-      const q = spread(processed.map((r) => r.ms))
+      const p = spread(times.parseMs)
+      const q = spread(times.processMs)
       figures.push({
         findings,
         fileBytes: statSync(file).size,
         parse: p,
         process: q,
         ratio: q.median / p.median,
-        parseRss: spread(parse.map((r) => r.maxRssBytes)),
-        processRss: spread(processed.map((r) => r.maxRssBytes))
+        parseRss: spread(parseRss),
+        processRss: spread(processRss)
       })
       rmSync(file)
     }

@@ -1,9 +1,10 @@
 // The SARIF rule of a finding id: descriptions, help in Markdown, and the `security-severity`
-// that code scanning uses to rank alerts.
-import type { ReportingDescriptor, Result } from 'sarif'
+// that code scanning uses to rank alerts. Rules are written straight to JSON text: a report of
+// 100,000 findings has up to 25,000 of them, and an object graph per rule would only be stringified.
+import type { Result } from 'sarif'
 import type { Severity } from '../pipeline.js'
 import type { Finding } from './findings.js'
-import { clip, escapeInline, link, safeUrl, table } from './markdown.js'
+import { clip, escapeInline, link, safeUrl } from './markdown.js'
 
 /**
  * The score for a severity when trivy has no CVSS score: trivy's own SARIF values, inside code
@@ -38,11 +39,15 @@ const RULE_NAMES: Record<Finding['kind'], string> = {
 }
 
 /** Rows of the help table per rule: enough to act on, small enough for 25,000 rules. */
-const MAX_HELP_ROWS = 10
+export const MAX_HELP_ROWS = 10
 /** Code scanning shows shortDescription and fullDescription at the top of an alert and the help
  * below it: the description is there once, clipped (the advisory link has all of it), and the
  * help adds what to do: the affected packages and their fixed versions. 25,000 rules add up. */
 const MAX_DESCRIPTION = 1200
+
+const PACKAGE_HEADER =
+  '| Package | Installed | Fixed | Severity | Where | Link |\n| --- | --- | --- | --- | --- | --- |'
+const FILE_HEADER = '| File | Lines | Severity | Link |\n| --- | --- | --- | --- |'
 
 function lines(finding: Finding): string {
   if (finding.startLine === undefined) return ''
@@ -50,73 +55,70 @@ function lines(finding: Finding): string {
   return end > finding.startLine ? `${finding.startLine}-${end}` : String(finding.startLine)
 }
 
+function cell(value: string | undefined): string {
+  return value ? escapeInline(value, 200) : '&mdash;'
+}
+
+/** A Markdown table of the affected packages or files, one row each. */
 function helpTable(affected: readonly Finding[], total: number): string {
   const first = affected[0]
   if (!first) return ''
-  const cell = (value: string | undefined): string => (value ? escapeInline(value, 200) : '&mdash;')
-  const ref = (f: Finding): string => (safeUrl(f.url) ? link(f.id, f.url) : '&mdash;')
-  let md: string
-  if (first.kind === 'vulnerability' || first.kind === 'license') {
-    md = table(
-      ['Package', 'Installed', 'Fixed', 'Severity', 'Where', 'Link'],
-      affected.map((f) => [
-        cell(f.pkg),
-        cell(f.installed),
-        cell(f.fixed),
-        f.severity,
-        cell(f.path ?? f.target),
-        ref(f)
-      ])
-    )
-  } else {
-    md = table(
-      ['File', 'Lines', 'Severity', 'Link'],
-      affected.map((f) => [cell(f.path ?? f.target), cell(lines(f)), f.severity, ref(f)])
-    )
+  // The rows of a rule share one id and almost always one advisory: link it once.
+  let linkedId: string | undefined
+  let linkedUrl: string | undefined
+  let linked = ''
+  const ref = (f: Finding): string => {
+    if (f.id !== linkedId || f.url !== linkedUrl) {
+      linkedId = f.id
+      linkedUrl = f.url
+      linked = safeUrl(f.url) ? link(f.id, f.url) : '&mdash;'
+    }
+    return linked
+  }
+  const packages = first.kind === 'vulnerability' || first.kind === 'license'
+  let md = packages ? PACKAGE_HEADER : FILE_HEADER
+  for (const f of affected) {
+    md += packages
+      ? `\n| ${cell(f.pkg)} | ${cell(f.installed)} | ${cell(f.fixed)} | ${f.severity} | ${cell(f.path ?? f.target)} | ${ref(f)} |`
+      : `\n| ${cell(f.path ?? f.target)} | ${cell(lines(f))} | ${f.severity} | ${ref(f)} |`
   }
   const more = total - affected.length
   return more > 0 ? `${md}\n\n...and ${more} more in this image.` : md
 }
 
+const json = (text: string): string => JSON.stringify(text)
+
 /**
- * The rule for one finding id. `affected` are the findings of that id, worst first (at most
- * MAX_HELP_ROWS are shown); the worst one sets the rule's severity.
+ * The rule for one finding id as SARIF JSON text (a reportingDescriptor). `id` is the rule id;
+ * `affected` are the findings of that id, worst first (at most MAX_HELP_ROWS are shown); the
+ * worst one sets the rule's severity.
  */
-export function buildRule(affected: readonly Finding[], total: number): ReportingDescriptor {
+export function ruleJson(id: string, affected: readonly Finding[], total: number): string {
   const worst = affected[0]
-  if (!worst) throw new Error('buildRule needs at least one finding')
-  const shown = affected.slice(0, MAX_HELP_ROWS)
-  const description = clip(worst.description ?? worst.title, MAX_DESCRIPTION)
+  if (!worst) throw new Error('a SARIF rule needs at least one finding')
+  const shown = affected.length > MAX_HELP_ROWS ? affected.slice(0, MAX_HELP_ROWS) : affected
   const url = safeUrl(worst.url)
-  const score = securitySeverity(worst)
   const kind = RULE_NAMES[worst.kind]
-  const heading =
-    `**${kind} ${escapeInline(worst.id, 200)}**, ${worst.severity}` +
-    (worst.cvssScore !== undefined ? `, CVSS ${worst.cvssScore.toFixed(1)}` : '')
-  const markdown = [heading, helpTable(shown, total), url ? `Advisory: ${link(worst.id, url)}` : '']
-    .filter((part) => part !== '')
-    .join('\n\n')
+  const cvss = worst.cvssScore !== undefined ? `, CVSS ${worst.cvssScore.toFixed(1)}` : ''
+  const advisory = url ? `\n\nAdvisory: ${link(worst.id, url)}` : ''
+  const markdown = `**${kind} ${escapeInline(worst.id, 200)}**, ${worst.severity}${cvss}\n\n${helpTable(shown, total)}${advisory}`
   const where = worst.pkg ? ` in ${worst.pkg}${worst.installed ? ` ${worst.installed}` : ''}` : ''
   const fix = worst.fixed ? `, fixed in ${worst.fixed}` : ''
   const text = `${kind} ${worst.id} (${worst.severity})${where}${fix}: ${worst.title}${url ? `\n${url}` : ''}`
-  const tags = [worst.kind, 'security', worst.severity]
+  let tags = `["${worst.kind}","security","${worst.severity}"`
   for (const cwe of worst.cwes ?? []) {
     const n = /^CWE-(\d+)$/i.exec(cwe)?.[1]
-    if (n) tags.push(`external/cwe/cwe-${n}`)
+    if (n) tags += `,"external/cwe/cwe-${n}"`
   }
-  return {
-    id: worst.id,
-    name: kind,
-    shortDescription: { text: clip(worst.title, 1000) },
-    fullDescription: { text: description },
-    ...(url ? { helpUri: url } : {}),
-    help: { text: clip(text, 4000), markdown },
-    defaultConfiguration: { level: sarifLevel(worst.severity) },
-    properties: {
-      'security-severity': score,
-      // Secrets are pattern matches and can be false positives; the others are exact lookups.
-      precision: worst.kind === 'secret' ? 'high' : 'very-high',
-      tags
-    }
-  }
+  // Secrets are pattern matches and can be false positives; the others are exact lookups.
+  const precision = worst.kind === 'secret' ? 'high' : 'very-high'
+  return (
+    `{"id":${json(id)},"name":"${kind}"` +
+    `,"shortDescription":{"text":${json(clip(worst.title, 1000))}}` +
+    `,"fullDescription":{"text":${json(clip(worst.description ?? worst.title, MAX_DESCRIPTION))}}` +
+    (url ? `,"helpUri":${json(url)}` : '') +
+    `,"help":{"text":${json(clip(text, 4000))},"markdown":${json(markdown)}}` +
+    `,"defaultConfiguration":{"level":"${sarifLevel(worst.severity)}"}` +
+    `,"properties":{"security-severity":"${securitySeverity(worst)}","precision":"${precision}","tags":${tags}]}}`
+  )
 }

@@ -247,7 +247,7 @@ function footer(input: RunSummaryInput): string {
 /** The failure as the tool reported it, verbatim in a code block (no Markdown to escape there). */
 function failureSection(failure: string | undefined): string {
   if (!failure) return ''
-  return `### What went wrong\n\n\`\`\`text\n${clip(failure, 4000).replace(/\`\`\`/g, "'''")}\n\`\`\``
+  return `### What went wrong\n\n\`\`\`text\n${clip(failure, 4000).replace(/```/g, "'''")}\n\`\`\``
 }
 
 function render(input: RunSummaryInput, cap: number, counts: GateResult | undefined): string {
