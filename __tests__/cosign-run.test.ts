@@ -11,10 +11,10 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pushImage } from './harness/images.js'
+import { GITHUB_ISSUER, startOidcServer, type OidcServer } from './harness/oidc-server.js'
 import { startRegistry, type TestRegistry } from './harness/registry.js'
 import {
   attestImage,
@@ -31,7 +31,7 @@ import { privateTempDir, removePrivateTempDir } from '../src/tempdir.js'
 
 const STANDIN = join(import.meta.dirname, 'harness', 'standins', 'cosign.mjs')
 const PASSWORD = 'run-test password'
-const ISSUER = 'https://token.actions.githubusercontent.com'
+const ISSUER = GITHUB_ISSUER
 const WORKFLOW_REF = 'octo/app/.github/workflows/release.yml@refs/tags/v1'
 
 let registry: TestRegistry
@@ -39,8 +39,7 @@ let work: string
 let log: string
 let cosign: CosignTool
 let keyPem: string
-let tokenServer: Server
-let tokenUrl: string
+let oidc: OidcServer
 
 async function image(tag: string): Promise<ResolvedImage> {
   const { digest } = await pushImage(registry, 'team/app', tag)
@@ -83,17 +82,7 @@ beforeAll(async () => {
   })
   keyPem = readFileSync(join(work, 'cosign.key'), 'utf8')
   rmSync(log, { force: true })
-  const claims = Buffer.from(
-    JSON.stringify({ iss: ISSUER, job_workflow_ref: WORKFLOW_REF })
-  ).toString('base64url')
-  tokenServer = createServer((req, res) => {
-    const ok = req.headers.authorization?.toLowerCase() === 'bearer request-token'
-    res.writeHead(ok ? 200 : 403, { 'Content-Type': 'application/json' })
-    res.end(ok ? JSON.stringify({ value: `e30.${claims}.c2ln` }) : '{}')
-  })
-  await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve))
-  const address = tokenServer.address()
-  tokenUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/token?x=1`
+  oidc = await startOidcServer({ jobWorkflowRef: WORKFLOW_REF })
 })
 
 afterEach(() => {
@@ -105,7 +94,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await registry?.stop()
-  await new Promise((resolve) => tokenServer?.close(resolve))
+  await oidc?.stop()
   rmSync(work, { recursive: true, force: true })
 })
 
@@ -296,8 +285,7 @@ describe('keyless', () => {
   })
 
   it('signs with the workflow identity and verifies against it by default', async () => {
-    process.env['ACTIONS_ID_TOKEN_REQUEST_URL'] = tokenUrl
-    process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] = 'request-token'
+    Object.assign(process.env, oidc.env)
     const signer = await prepareSigner(cosign, { tlogUpload: true })
     const identity = `https://github.com/${WORKFLOW_REF}`
     expect(signer.info).toEqual({ kind: 'keyless', identity, issuer: ISSUER })
