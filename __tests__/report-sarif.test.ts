@@ -48,8 +48,8 @@ const options = {
 describe('buildSarif on every real trivy report', () => {
   for (const [name, report] of loadFixtures()) {
     it(`${name}: valid SARIF 2.1.0 with one result per finding and no digest`, () => {
-      const { log, json, resultCount, truncated } = buildSarif(report, options)
-      const ok = validate(JSON.parse(json))
+      const { log, bytes, resultCount, truncated } = buildSarif(report, options)
+      const ok = validate(JSON.parse(bytes.toString()))
       expect(validate.errors ?? []).toEqual([])
       expect(ok).toBe(true)
       expect(resultCount).toBe(countFindings(report))
@@ -114,10 +114,10 @@ describe('GitHub limits', () => {
   it('keeps the 25,000 most severe of 30,000 findings, under 10 MB gzip, and says so', () => {
     const report = parseReport(JSON.stringify(generateReport(30_000, 7)))
     const findings = collectFindings(report)
-    const { log, json, resultCount, truncated } = buildSarif(findings, options)
+    const { log, bytes, resultCount, truncated } = buildSarif(findings, options)
     expect(resultCount).toBeLessThanOrEqual(25_000)
     expect(log.runs[0]!.results).toHaveLength(resultCount)
-    expect(gzipSync(json).length).toBeLessThan(10_000_000)
+    expect(gzipSync(bytes).length).toBeLessThan(10_000_000)
     expect(truncated).toEqual({ total: 30_000, kept: resultCount, reason: expect.any(String) })
     expect(log.runs[0]!.properties?.imgsec).toMatchObject({
       truncated: true,
@@ -139,7 +139,7 @@ describe('GitHub limits', () => {
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length)
     const prints = new Set(run.results!.map((r) => r.partialFingerprints!['imgsecFindingHash/v1']))
     expect(prints.size).toBe(resultCount)
-    const slice = JSON.parse(json) as Log
+    const slice = JSON.parse(bytes.toString()) as Log
     slice.runs[0]!.results = slice.runs[0]!.results!.filter((r) => r.ruleIndex! < 500)
     slice.runs[0]!.tool.driver.rules = slice.runs[0]!.tool.driver.rules!.slice(0, 500)
     expect(validate(slice)).toBe(true)
@@ -147,11 +147,11 @@ describe('GitHub limits', () => {
 
   it('cuts further when the compressed size is over the limit, by the measured ratio', () => {
     const report = generateReport(2_000, 5)
-    const { json, resultCount, truncated } = buildSarif(report, {
+    const { bytes, resultCount, truncated } = buildSarif(report, {
       ...options,
       maxGzipBytes: 100_000
     })
-    expect(gzipSync(json).length).toBeLessThanOrEqual(100_000)
+    expect(gzipSync(bytes).length).toBeLessThanOrEqual(100_000)
     expect(resultCount).toBeGreaterThan(0)
     expect(truncated?.reason).toMatch(/upload limit/)
   })
@@ -166,5 +166,49 @@ describe('run category', () => {
     expect(log.runs[0]!.automationDetails!.id).toBe('x/')
     const plain = buildSarif(generateReport(10), options).log
     expect(plain.runs[0]!.automationDetails!.id).toBe('imgsec/library-alpine/')
+  })
+})
+
+describe('text from the image', () => {
+  // Strings trivy copies from advisories and file names: quotes, backslashes, control characters,
+  // non-ASCII, characters outside the BMP and a lone surrogate (a name cut mid-character).
+  const NASTY = [
+    'say "hi"',
+    'C:\\path',
+    'tab\tnew\nline\u0001',
+    'Grüße, 日本語',
+    'emoji 😀',
+    'cut \ud83d',
+    '\u2028 separators \u2029'
+  ]
+
+  function nastyReport(): TrivyReport {
+    const report = generateReport(30, 9)
+    const vulns = report.Results!.flatMap((r) => r.Vulnerabilities ?? [])
+    vulns.forEach((v, i) => {
+      const text = NASTY[i % NASTY.length]!
+      v.Title = `title ${text}`
+      v.PkgName = `pkg ${text}`
+      v.PkgPath = `/opt/${text}/lib`
+    })
+    return report
+  }
+
+  it('comes through the SARIF bytes exactly as JSON.stringify would write it', () => {
+    const report = nastyReport()
+    const { bytes, log } = buildSarif(report, options)
+    // The bytes are the UTF-8 of the log's own JSON text: nothing lost, nothing doubly escaped.
+    expect(bytes.equals(Buffer.from(JSON.stringify(log)))).toBe(true)
+    const messages = log.runs[0]!.results!.map((r) => r.message.text ?? '')
+    const titles = collectFindings(report).map((f) => f.title)
+    for (const title of titles) {
+      expect(messages.some((m) => m.includes(title))).toBe(true)
+    }
+    const uris = log.runs[0]!.results!.map(
+      (r) => r.locations![0]!.physicalLocation!.artifactLocation!.uri!
+    )
+    // Every location is a valid URI path, also for the name with a lone surrogate.
+    for (const uri of uris) expect(() => decodeURIComponent(uri)).not.toThrow()
+    expect(validate(JSON.parse(bytes.toString('utf8')))).toBe(true)
   })
 })

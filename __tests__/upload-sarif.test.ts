@@ -57,7 +57,7 @@ function serve(behaviour: Omit<CodeScanningApiBehaviour, 'token'>): void {
 
 const upload = (extra: Partial<Parameters<typeof uploadSarif>[0]> = {}) =>
   uploadSarif({
-    sarif: JSON.stringify(SARIF),
+    sarif: Buffer.from(JSON.stringify(SARIF)),
     token: TOKEN,
     repository: 'octo-org/app',
     commitSha: SHA,

@@ -1,9 +1,9 @@
 // Report processing against JSON.parse of the same file: generated trivy reports of 1,000, 10,000
 // and 100,000 findings (indented like trivy's own output). Time: one Node process per size
-// (report-child.js time) runs each mode once to warm up, then alternates the two modes, so that
-// both run equally warm and a busy moment of the machine hits both alike; the figures are the
-// medians. Peak RSS: a fresh process per run and mode (report-child.js rss), since two peaks in one
-// process cannot be told apart.
+// (report-child.js time) warms both modes up, then alternates them, so that both run equally warm
+// and a busy moment of the machine hits both alike; the figures are the medians. Peak RSS: a fresh
+// process per run and mode (report-child.js rss), since two peaks in one process cannot be told
+// apart.
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -27,14 +27,25 @@ export interface ReportFigures {
   processRss: Spread
 }
 
+/**
+ * JSON.parse is native code; the report code is JavaScript that V8 compiles to optimised code only
+ * once it has run often. The figures are for the steady state, as for any benchmark: enough
+ * warm-up runs that the hot functions have seen WARM_UP_FINDINGS findings (on a small report one
+ * run is not enough), and at least one run, which also loads what Node loads lazily (zlib).
+ */
+const WARM_UP_FINDINGS = 10_000
+/** Peaks vary by well under 1 MB from run to run: a few fresh processes are enough. */
+const RSS_RUNS = 5
+const warmUpRuns = (findings: number): number => Math.max(1, Math.ceil(WARM_UP_FINDINGS / findings))
+
 async function childJson<T>(args: string[]): Promise<T> {
   const { stdout } = await run(NODE24, [...args], { maxBuffer: 1024 * 1024 })
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as T
 }
 
 /**
- * `sizes`: [finding count, runs]: `runs` timed runs of each mode in the one process, and as many
- * fresh processes of each mode for the peak RSS.
+ * `sizes`: [finding count, runs]: `runs` timed runs of each mode in the one process, and up to
+ * RSS_RUNS fresh processes of each mode for the peak RSS.
  */
 export async function measureReports(sizes: Array<[number, number]>): Promise<ReportFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'imgsec-bench-reports-'))
@@ -48,11 +59,12 @@ export async function measureReports(sizes: Array<[number, number]>): Promise<Re
         CHILD,
         'time',
         file,
-        String(runs)
+        String(runs),
+        String(warmUpRuns(findings))
       ])
       const parseRss: number[] = []
       const processRss: number[] = []
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < Math.min(runs, RSS_RUNS); i++) {
         for (const [mode, peaks] of [
           ['parse', parseRss],
           ['process', processRss]

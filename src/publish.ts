@@ -108,7 +108,7 @@ function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined)
     dockerfile
   })
   mkdirSync(dirname(inputs.sarifFile), { recursive: true })
-  writeFileSync(inputs.sarifFile, build.json)
+  writeFileSync(inputs.sarifFile, build.bytes)
   if (build.truncated) core.warning(`SARIF: ${build.truncated.reason}`)
   core.info(`SARIF: ${build.resultCount} results written to ${inputs.sarifFile}`)
   return build
@@ -116,7 +116,7 @@ function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined)
 
 async function upload(inputs: Inputs, sarif: SarifBuild): Promise<void> {
   const result = await uploadSarif({
-    sarif: sarif.json,
+    sarif: sarif.bytes,
     token: inputs.githubToken,
     ...uploadContext()
   })

@@ -6,11 +6,10 @@ import type { InstalledTool } from './tools/install.js'
 import type { Finding } from './report/findings.js'
 import type { GateResult } from './report/gate.js'
 import type { SarifBuild } from './report/sarif.js'
-import type { TrivyReport } from './report/trivy-report.js'
 
+/** The scan as the rest of the run needs it: the parsed report itself is not kept (see scanImage). */
 export interface ScanOutcome {
   reportFile: string
-  report: TrivyReport
   findings: Finding[]
 }
 

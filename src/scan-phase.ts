@@ -33,7 +33,9 @@ export async function scanImage(state: RunState): Promise<void> {
         cacheDir,
         credentials: inputs.registryCredentials
       })
-      return { reportFile, report, findings: collectFindings(report) }
+      // Only the findings outlive this function: they point at the report's strings, and the rest
+      // of the parsed report (tens of MB on a big image) is garbage before the reports are built.
+      return { reportFile, findings: collectFindings(report) }
     } finally {
       if (db) await saveDb(db)
     }

@@ -11,8 +11,8 @@ import type { getOctokit } from '@actions/github'
 export interface UploadSarifOptions {
   /** Path of the SARIF file to upload; give this or `sarif`. */
   sarifPath?: string
-  /** The SARIF document as text; give this or `sarifPath`. */
-  sarif?: string
+  /** The SARIF document as UTF-8 bytes; give this or `sarifPath`. */
+  sarif?: Buffer
   token: string
   /** `owner/repo` */
   repository: string
@@ -83,8 +83,7 @@ export async function uploadSarif(options: UploadSarifOptions): Promise<UploadSa
   const apiUrl = (options.apiUrl || process.env['GITHUB_API_URL'] || 'https://api.github.com')
     .trim()
     .replace(/\/+$/, '')
-  const sarifText = await sarifContent(options)
-  const gzipped = gzipSync(Buffer.from(sarifText, 'utf8'))
+  const gzipped = gzipSync(await sarifContent(options))
   const payload = gzipped.toString('base64')
   // Loaded only when an upload is asked for: Octokit is a large part of the bundle.
   const { getOctokit } = await import('@actions/github')
@@ -119,11 +118,11 @@ export async function uploadSarif(options: UploadSarifOptions): Promise<UploadSa
   return waitForProcessing(octokit, owner, repo, sarifId, where, options)
 }
 
-async function sarifContent(options: UploadSarifOptions): Promise<string> {
+async function sarifContent(options: UploadSarifOptions): Promise<Buffer> {
   if (options.sarif !== undefined) return options.sarif
   if (!options.sarifPath) throw new Error('Cannot upload SARIF: neither a file nor content given.')
   try {
-    return await readFile(options.sarifPath, 'utf8')
+    return await readFile(options.sarifPath)
   } catch (error) {
     throw new Error(`Cannot upload SARIF: reading ${options.sarifPath} failed`, { cause: error })
   }

@@ -52,9 +52,13 @@ export function safeUrl(url: string | undefined): string | undefined {
 
 /** `[text](url)` with the text escaped, or the escaped text alone when the URL is unusable. */
 export function link(text: string, url: string | undefined, maxLength?: number): string {
-  const label = escapeInline(text, maxLength)
   const href = safeUrl(url)
-  return href ? `[${label}](${href})` : label
+  return href ? linkTo(text, href, maxLength) : escapeInline(text, maxLength)
+}
+
+/** `[text](href)` with the text escaped, for an href that safeUrl has already returned. */
+export function linkTo(text: string, href: string, maxLength?: number): string {
+  return `[${escapeInline(text, maxLength)}](${href})`
 }
 
 /** A Markdown table; cells must already be escaped. */

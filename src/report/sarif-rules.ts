@@ -4,7 +4,7 @@
 import type { Result } from 'sarif'
 import type { Severity } from '../pipeline.js'
 import type { Finding } from './findings.js'
-import { clip, escapeInline, link, safeUrl } from './markdown.js'
+import { clip, escapeInline, linkTo, safeUrl } from './markdown.js'
 
 /**
  * The score for a severity when trivy has no CVSS score: trivy's own SARIF values, inside code
@@ -59,22 +59,33 @@ function cell(value: string | undefined): string {
   return value ? escapeInline(value, 200) : '&mdash;'
 }
 
-/** A Markdown table of the affected packages or files, one row each. */
-function helpTable(affected: readonly Finding[], total: number): string {
-  const first = affected[0]
-  if (!first) return ''
-  // The rows of a rule share one id and almost always one advisory: link it once.
-  let linkedId: string | undefined
-  let linkedUrl: string | undefined
+/**
+ * The advisory link of a finding, `&mdash;` without a usable URL. The findings of a rule share one
+ * id and almost always one advisory: the link is made once and reused while they do.
+ */
+function advisoryLinks(): (f: Finding) => string {
+  let id: string | undefined
+  let url: string | undefined
   let linked = ''
-  const ref = (f: Finding): string => {
-    if (f.id !== linkedId || f.url !== linkedUrl) {
-      linkedId = f.id
-      linkedUrl = f.url
-      linked = safeUrl(f.url) ? link(f.id, f.url) : '&mdash;'
+  return (f) => {
+    if (!linked || f.id !== id || f.url !== url) {
+      id = f.id
+      url = f.url
+      const href = safeUrl(f.url)
+      linked = href ? linkTo(f.id, href) : '&mdash;'
     }
     return linked
   }
+}
+
+/** A Markdown table of the affected packages or files, one row each. */
+function helpTable(
+  affected: readonly Finding[],
+  total: number,
+  ref: (f: Finding) => string
+): string {
+  const first = affected[0]
+  if (!first) return ''
   const packages = first.kind === 'vulnerability' || first.kind === 'license'
   let md = packages ? PACKAGE_HEADER : FILE_HEADER
   for (const f of affected) {
@@ -100,8 +111,11 @@ export function ruleJson(id: string, affected: readonly Finding[], total: number
   const url = safeUrl(worst.url)
   const kind = RULE_NAMES[worst.kind]
   const cvss = worst.cvssScore !== undefined ? `, CVSS ${worst.cvssScore.toFixed(1)}` : ''
-  const advisory = url ? `\n\nAdvisory: ${link(worst.id, url)}` : ''
-  const markdown = `**${kind} ${escapeInline(worst.id, 200)}**, ${worst.severity}${cvss}\n\n${helpTable(shown, total)}${advisory}`
+  const ref = advisoryLinks()
+  const table = helpTable(shown, total, ref)
+  // The worst finding heads the table, so its link is made already.
+  const advisory = url ? `\n\nAdvisory: ${ref(worst)}` : ''
+  const markdown = `**${kind} ${escapeInline(worst.id, 200)}**, ${worst.severity}${cvss}\n\n${table}${advisory}`
   const where = worst.pkg ? ` in ${worst.pkg}${worst.installed ? ` ${worst.installed}` : ''}` : ''
   const fix = worst.fixed ? `, fixed in ${worst.fixed}` : ''
   const text = `${kind} ${worst.id} (${worst.severity})${where}${fix}: ${worst.title}${url ? `\n${url}` : ''}`

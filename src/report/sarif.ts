@@ -5,6 +5,7 @@
 import { hash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import type { Log } from 'sarif'
+import { ByteWriter } from './byte-writer.js'
 import { asFindings, stripDigest, type Finding } from './findings.js'
 import { MAX_HELP_ROWS, ruleJson, sarifLevel } from './sarif-rules.js'
 import type { TrivyReport } from './trivy-report.js'
@@ -16,8 +17,6 @@ const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
 const DIGEST = /sha256:[a-f0-9]{64}/gi
 /** Characters compressed at a time by the fast size check: a few MB of buffers, not the log's size. */
 const GZIP_SLICE = 1 << 20
-/** Results or rules per chunk of the SARIF text (see JsonList): about 30 KB. */
-const LIST_CHUNK = 64
 
 export interface SarifOptions {
   /** trivy's version, as reported by the installed binary. */
@@ -41,9 +40,9 @@ export interface SarifTruncation {
 }
 
 export interface SarifBuild {
-  /** The SARIF file's text, exactly as measured against the size limit: write this. */
-  json: string
-  /** `json` parsed, on first access (for tests and inspection; the build itself keeps only text). */
+  /** The SARIF file as UTF-8 JSON, exactly as measured against the size limit: write this. */
+  bytes: Buffer
+  /** `bytes` parsed, on first access (for tests and inspection; the build itself keeps only bytes). */
   readonly log: Log
   resultCount: number
   truncated?: SarifTruncation
@@ -54,11 +53,14 @@ function cleanId(id: string): string {
 }
 
 function encodePath(path: string): string {
-  return stripDigest(path)
-    .split('/')
-    .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
-    .map((segment) => encodeURIComponent(segment))
-    .join('/')
+  return (
+    stripDigest(path)
+      .split('/')
+      .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
+      // A lone surrogate (a name cut mid-character) would make encodeURIComponent throw.
+      .map((segment) => encodeURIComponent(segment.toWellFormed()))
+      .join('/')
+  )
 }
 
 /** Stable across builds: what is affected, not where this build's digest put it. */
@@ -94,44 +96,55 @@ function locationJson(uri: string, startLine: unknown, endLine: unknown): string
   return `{"physicalLocation":{"artifactLocation":{"uri":${JSON.stringify(uri)}},"region":{"startLine":${JSON.stringify(startLine)}${end}}}}`
 }
 
-/**
- * The items of a JSON list as text, comma-separated, in flat chunks of LIST_CHUNK items. Each item
- * is built from many small strings; joining them while they are young lets the collector drop the
- * pieces instead of copying them out of the young generation (about 15% of the SARIF's time on a
- * report of 10,000 findings).
- */
-class JsonList {
-  private readonly done: string[] = []
-  private batch: string[] = []
-  private count = 0
-
-  add(item: string): void {
-    this.batch.push(this.count++ ? ',' + item : item)
-    if (this.batch.length === LIST_CHUNK) this.flush()
-  }
-
-  chunks(): string[] {
-    this.flush()
-    return this.done
-  }
-
-  private flush(): void {
-    if (this.batch.length > 0) this.done.push(this.batch.join(''))
-    this.batch = []
-  }
+interface RuleEntry {
+  id: string
+  index: number
+  /** A result of this rule up to its level: `{"ruleId":"…","ruleIndex":n,"level":"`. */
+  head: string
+  /** The rule's first MAX_HELP_ROWS findings, worst first. */
+  affected: Finding[]
+  total: number
 }
 
+/** The rule of each of the first `kept` findings, and the rules in order of first use. */
+function groupByRule(
+  findings: readonly Finding[],
+  kept: number
+): { rules: Map<string, RuleEntry>; ruleOf: RuleEntry[] } {
+  const rules = new Map<string, RuleEntry>()
+  const ruleOf: RuleEntry[] = []
+  for (let i = 0; i < kept; i++) {
+    const f = findings[i] as Finding
+    const id = cleanId(f.id)
+    let rule = rules.get(id)
+    if (!rule) {
+      const index = rules.size
+      const head = `{"ruleId":${JSON.stringify(id)},"ruleIndex":${index},"level":"`
+      rule = { id, index, head, affected: [], total: 0 }
+      rules.set(id, rule)
+    }
+    rule.total++
+    if (rule.affected.length < MAX_HELP_ROWS) rule.affected.push(f)
+    ruleOf.push(rule)
+  }
+  return { rules, ruleOf }
+}
+
+/** Typical sizes of a result and a rule, to size the buffer once (a bigger log grows it). */
+const RESULT_BYTES = 640
+const RULE_BYTES = 2560
+
 /**
- * The SARIF log as JSON text, byte for byte what JSON.stringify of the log as objects would give.
- * Results and rules are written straight to text and joined once: on a big report no object
- * graph of 25,000 results and rules is built only to be stringified.
+ * The SARIF log as UTF-8 JSON, byte for byte what JSON.stringify of the log as objects would
+ * give. Results and rules are written straight to bytes (see ByteWriter): on a big report no
+ * object graph of 25,000 results and rules is built only to be stringified.
  */
 function assemble(
   findings: readonly Finding[],
   kept: number,
   options: SarifOptions,
   truncated: SarifTruncation | undefined
-): string {
+): Buffer {
   const imagePath = encodePath(options.imageName) || 'image'
   // Every result points at the Dockerfile when there is one, else at the image (or a file in it).
   const dockerfile =
@@ -149,32 +162,36 @@ function assemble(
     }
     return where
   }
-  const byRule = new Map<
-    string,
-    { index: number; quoted: string; affected: Finding[]; total: number }
-  >()
-  const results = new JsonList()
+  const { rules, ruleOf } = groupByRule(findings, kept)
+  const outline = outlineJson(options, truncated)
+  // The lists go where the empty ones are. Inside a JSON string every quote is escaped, so
+  // `"rules":[]` with bare quotes can only be the key itself.
+  const rulesAt = outline.indexOf('"rules":[]') + '"rules":['.length
+  const resultsAt = outline.indexOf('"results":[]') + '"results":['.length
+  const out = new ByteWriter(outline.length + kept * RESULT_BYTES + rules.size * RULE_BYTES)
+  out.write(outline.slice(0, rulesAt))
+  for (const rule of rules.values()) {
+    if (rule.index > 0) out.write(',')
+    out.write(ruleJson(rule.id, rule.affected, rule.total))
+  }
+  out.write(outline.slice(rulesAt, resultsAt))
   for (let i = 0; i < kept; i++) {
     const f = findings[i] as Finding
-    const ruleId = cleanId(f.id)
-    let rule = byRule.get(ruleId)
-    if (!rule) {
-      rule = { index: byRule.size, quoted: JSON.stringify(ruleId), affected: [], total: 0 }
-      byRule.set(ruleId, rule)
-    }
-    rule.total++
-    if (rule.affected.length < MAX_HELP_ROWS) rule.affected.push(f)
-    const where = dockerfile ?? imageLocation(f)
-    results.add(
-      `{"ruleId":${rule.quoted},"ruleIndex":${rule.index},"level":"${sarifLevel(f.severity)}"` +
-        `,"message":{"text":${JSON.stringify(message(f))}},"locations":[${where}]` +
-        `,"partialFingerprints":{"imgsecFindingHash/v1":"${fingerprint(ruleId, f)}"}}`
+    const rule = ruleOf[i] as RuleEntry
+    if (i > 0) out.write(',')
+    // One string per result, one write: a write per part costs more than the copy it saves.
+    out.write(
+      `${rule.head}${sarifLevel(f.severity)}","message":{"text":${JSON.stringify(message(f))}}` +
+        `,"locations":[${dockerfile ?? imageLocation(f)}]` +
+        `,"partialFingerprints":{"imgsecFindingHash/v1":"${fingerprint(rule.id, f)}"}}`
     )
   }
-  const rules = new JsonList()
-  for (const [id, rule] of byRule) {
-    rules.add(ruleJson(id, rule.affected, rule.total))
-  }
+  out.write(outline.slice(resultsAt))
+  return out.bytes()
+}
+
+/** The log without rules and results, as JSON text. */
+function outlineJson(options: SarifOptions, truncated: SarifTruncation | undefined): string {
   const category = options.category.replace(DIGEST, '').replace(/\/+$/, '')
   const log: Log = {
     version: '2.1.0',
@@ -200,22 +217,11 @@ function assemble(
       }
     ]
   }
-  // The lists go where the empty ones are, in one join. Inside a JSON string every quote is
-  // escaped, so `"rules":[]` with bare quotes can only be the key itself.
-  const outline = JSON.stringify(log)
-  const rulesAt = outline.indexOf('"rules":[]') + '"rules":['.length
-  const resultsAt = outline.indexOf('"results":[]') + '"results":['.length
-  return [
-    outline.slice(0, rulesAt),
-    ...rules.chunks(),
-    outline.slice(rulesAt, resultsAt),
-    ...results.chunks(),
-    outline.slice(resultsAt)
-  ].join('')
+  return JSON.stringify(log)
 }
 
 /**
- * The gzip size of `json` when it is over `max`, else 0. A log under the limit uncompressed is
+ * The gzip size of `log` when it is over `max`, else 0. A log under the limit uncompressed is
  * under it compressed. A bigger one is compressed at level 1, in 1 MB slices, only until the
  * slices compressed so far plus the rest as it stands (deflate never grows data by more than its
  * block headers) are under the limit: a log just over 10 MB needs one slice. Level 1 is several
@@ -224,19 +230,15 @@ function assemble(
  * slices), so under the limit there means under it for the upload too. Only a log near or over the
  * limit pays for the default level, whose size the caller cuts by.
  */
-function gzipSizeOver(json: string, max: number): number {
-  const bytes = Buffer.byteLength(json)
-  if (bytes <= max) return 0
+function gzipSizeOver(log: Buffer, max: number): number {
+  if (log.length <= max) return 0
   let fast = 0
-  let rest = bytes
-  for (let at = 0; at < json.length && fast <= max; at += GZIP_SLICE) {
-    const slice = json.slice(at, at + GZIP_SLICE)
-    fast += gzipSync(slice, { level: 1 }).length
-    rest -= Buffer.byteLength(slice)
-    if (fast + storedSize(rest) <= max) return 0
+  for (let at = 0; at < log.length && fast <= max; at += GZIP_SLICE) {
+    fast += gzipSync(log.subarray(at, at + GZIP_SLICE), { level: 1 }).length
+    if (fast + storedSize(Math.max(0, log.length - at - GZIP_SLICE)) <= max) return 0
   }
   if (fast <= max) return 0
-  const size = gzipSync(json).length
+  const size = gzipSync(log).length
   return size <= max ? 0 : size
 }
 
@@ -246,14 +248,14 @@ function storedSize(bytes: number): number {
   return bytes + 5 * Math.ceil(bytes / 65_535) + 18
 }
 
-function sarifBuild(json: string, resultCount: number, truncated?: SarifTruncation): SarifBuild {
+function sarifBuild(bytes: Buffer, resultCount: number, truncated?: SarifTruncation): SarifBuild {
   let log: Log | undefined
   return {
-    json,
+    bytes,
     resultCount,
     truncated,
     get log(): Log {
-      return (log ??= JSON.parse(json) as Log)
+      return (log ??= JSON.parse(bytes.toString('utf8')) as Log)
     }
   }
 }
@@ -274,9 +276,9 @@ export function buildSarif(
   let reason = kept < total ? `GitHub accepts at most ${maxResults} results per run` : ''
   for (;;) {
     const truncated = kept < total ? { total, kept, reason } : undefined
-    const json = assemble(findings, kept, options, truncated)
-    const size = gzipSizeOver(json, maxGzip)
-    if (size <= maxGzip) return sarifBuild(json, kept, truncated)
+    const bytes = assemble(findings, kept, options, truncated)
+    const size = gzipSizeOver(bytes, maxGzip)
+    if (size <= maxGzip) return sarifBuild(bytes, kept, truncated)
     if (kept === 0) {
       throw new Error(
         `The SARIF log without results is ${size} bytes gzip-compressed, over GitHub's limit of ${maxGzip}`
