@@ -9,7 +9,7 @@ import { runScan, type ScanOptions } from '../src/trivy.js'
 import { pushImage, type PushedImage } from './harness/images.js'
 import { startRegistry, type TestRegistry } from './harness/registry.js'
 import { startTokenServer, type TokenServer } from './harness/token-server.js'
-import { TRIVY_STANDIN } from './harness/trivy-standin-run.js'
+import { TRIVY_STANDIN, scanOptions } from './harness/trivy-standin-run.js'
 
 const AUTH = { username: 'ci-bot', password: 'p4ss:w0rd' }
 let basic: TestRegistry
@@ -36,19 +36,8 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(work, { recursive: true, force: true }))
 
-function options(target: string, overrides: Partial<ScanOptions> = {}): ScanOptions {
-  return {
-    target,
-    source: { kind: 'registry' },
-    reportFile: join(work, 'report.json'),
-    scanners: ['vuln'],
-    ignoreUnfixed: false,
-    vex: [],
-    dbRepositories: [],
-    cacheDir: join(work, 'cache'),
-    ...overrides
-  }
-}
+const options = (target: string, overrides: Partial<ScanOptions> = {}): ScanOptions =>
+  scanOptions(work, target, overrides)
 
 describe('runScan against a real registry', () => {
   it('scans the platform asked for in a multi-platform image, with basic auth', async () => {

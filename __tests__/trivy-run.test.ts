@@ -1,22 +1,13 @@
 // runScan, convertReport and trivyVersion against the stand-in trivy, run as the action runs it.
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  jest
-} from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   FIXTURES,
   TRIVY_STANDIN,
-  startFakeRegistry,
-  type FakeRegistry
+  scanOptions,
+  useFakeRegistries
 } from './harness/trivy-standin-run.js'
 
 const warnings: string[] = []
@@ -33,18 +24,9 @@ type ScanOptions = import('../src/trivy.js').ScanOptions
 
 const AUTH = { username: 'ci-bot', password: 'Sup3r-secret' }
 const SAVED_ENV = { ...process.env }
-let registry: FakeRegistry
-let privateRegistry: FakeRegistry
+const registries = useFakeRegistries(AUTH)
 let work: string
 
-beforeAll(async () => {
-  registry = await startFakeRegistry('org/app')
-  privateRegistry = await startFakeRegistry('org/private', AUTH)
-})
-afterAll(async () => {
-  await registry.close()
-  await privateRegistry.close()
-})
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'trivy-run-'))
   warnings.length = 0
@@ -57,17 +39,10 @@ afterEach(() => {
 })
 
 function options(overrides: Partial<ScanOptions> = {}): ScanOptions {
-  return {
-    target: registry.pinned,
-    source: { kind: 'registry' },
+  return scanOptions(work, registries.open.pinned, {
     reportFile: join(work, 'out', 'report.json'),
-    scanners: ['vuln'],
-    ignoreUnfixed: false,
-    vex: [],
-    dbRepositories: [],
-    cacheDir: join(work, 'cache'),
     ...overrides
-  }
+  })
 }
 
 const calls = (): Array<{ argv: string[] }> =>
@@ -90,15 +65,15 @@ describe('runScan', () => {
     const opts = options()
     const result = await runScan(TRIVY_STANDIN, opts)
     expect(result.reportFile).toBe(opts.reportFile)
-    expect(result.report.ArtifactName).toBe(registry.pinned)
+    expect(result.report.ArtifactName).toBe(registries.open.pinned)
     expect(result.report.Results?.some((r) => (r.Vulnerabilities ?? []).length > 0)).toBe(true)
     expect(calls()).toEqual([expect.objectContaining({ argv: buildScanArgs(opts) })])
   })
 
   it('passes registry credentials through the environment only', async () => {
-    const opts = options({ target: privateRegistry.pinned, credentials: AUTH })
+    const opts = options({ target: registries.private.pinned, credentials: AUTH })
     const result = await runScan(TRIVY_STANDIN, opts)
-    expect(result.report.ArtifactName).toBe(privateRegistry.pinned)
+    expect(result.report.ArtifactName).toBe(registries.private.pinned)
     expect(readFileSync(join(work, 'calls.jsonl'), 'utf8')).not.toContain(AUTH.password)
   })
 
@@ -108,7 +83,7 @@ describe('runScan', () => {
     process.env['STANDIN_TRIVY_CRASH'] = '1'
     const error = await scanError(opts)
     expect(error.message).toMatch(
-      new RegExp(`^trivy could not scan ${registry.pinned.replace(/[.]/g, '\\.')}`)
+      new RegExp(`^trivy could not scan ${registries.open.pinned.replace(/[.]/g, '\\.')}`)
     )
     expect(error.detail).toContain('FATAL')
     expect(error.detail).toContain('failed to analyze layer')
@@ -116,7 +91,7 @@ describe('runScan', () => {
   })
 
   it('reports an image the registry does not have', async () => {
-    const missing = `${registry.host}/org/app@sha256:${'0'.repeat(64)}`
+    const missing = `${registries.open.host}/org/app@sha256:${'0'.repeat(64)}`
     const error = await scanError(options({ target: missing }))
     expect(error.message).toContain(`trivy could not scan ${missing}`)
     expect(error.detail).toContain('MANIFEST_UNKNOWN')
@@ -170,7 +145,7 @@ describe('convertReport', () => {
     const out = join(work, 'vuln.json')
     await convertReport(TRIVY_STANDIN, reportFile, 'cosign-vuln', out, join(work, 'cache'))
     const predicate = JSON.parse(readFileSync(out, 'utf8'))
-    expect(predicate.scanner.result.ArtifactName).toBe(registry.pinned)
+    expect(predicate.scanner.result.ArtifactName).toBe(registries.open.pinned)
     expect(calls().at(-1)?.argv).toEqual([
       'convert',
       '--format',

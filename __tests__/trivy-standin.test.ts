@@ -1,18 +1,13 @@
 // The stand-in trivy behaves like the real CLI where the action depends on it: flags, registry
 // lookups, the DB and its fallback on rate limits, filters, report files and exit codes.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import AjvDraft04 from 'ajv-draft-04'
 import ajvFormats from 'ajv-formats'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SARIF_SCHEMA_FILE } from './harness/paths.js'
-import {
-  FIXTURES,
-  runStandin,
-  startFakeRegistry,
-  type FakeRegistry
-} from './harness/trivy-standin-run.js'
+import { FIXTURES, runStandin, useFakeRegistries } from './harness/trivy-standin-run.js'
 
 interface Report {
   ArtifactName: string
@@ -26,18 +21,9 @@ interface Report {
 }
 
 let work: string
-let registry: FakeRegistry
-let privateRegistry: FakeRegistry
 const AUTH = { username: 'ci-bot', password: 'p4ss:word' }
+const registries = useFakeRegistries(AUTH)
 
-beforeAll(async () => {
-  registry = await startFakeRegistry('org/app')
-  privateRegistry = await startFakeRegistry('org/private', AUTH)
-})
-afterAll(async () => {
-  await registry.close()
-  await privateRegistry.close()
-})
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'trivy-standin-'))
   writeFileSync(join(work, 'image.tar'), 'not really a tarball')
@@ -90,7 +76,10 @@ describe('command line', () => {
   )
 
   it('parses bool flags as pflag does: a separate "false" is a second target', async () => {
-    const run = await runStandin(['image', '--list-all-pkgs', 'false', registry.pinned], env())
+    const run = await runStandin(
+      ['image', '--list-all-pkgs', 'false', registries.open.pinned],
+      env()
+    )
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('multiple targets cannot be specified')
   })
@@ -109,20 +98,27 @@ describe('registry images', () => {
   it('scans a pinned image and names it in the report', async () => {
     const out = join(work, 'r.json')
     const run = await runStandin(
-      ['image', '--format=json', `--output=${out}`, '--image-src', 'remote', registry.pinned],
+      [
+        'image',
+        '--format=json',
+        `--output=${out}`,
+        '--image-src',
+        'remote',
+        registries.open.pinned
+      ],
       env()
     )
     expect(run.code).toBe(0)
     const report = readReport()
-    expect(report.ArtifactName).toBe(registry.pinned)
-    expect(report.Metadata.RepoDigests).toEqual([registry.pinned])
-    expect(report.Metadata.ImageID).toBe(registry.configDigest)
-    expect(report.Results[0]?.Target).toMatch(new RegExp(`^${registry.pinned} \\(alpine`))
+    expect(report.ArtifactName).toBe(registries.open.pinned)
+    expect(report.Metadata.RepoDigests).toEqual([registries.open.pinned])
+    expect(report.Metadata.ImageID).toBe(registries.open.configDigest)
+    expect(report.Results[0]?.Target).toMatch(new RegExp(`^${registries.open.pinned} \\(alpine`))
     expect(vulnIds(report)).toContain('CVE-2019-1549')
   })
 
   it('fails like trivy when the manifest does not exist', async () => {
-    const missing = `${registry.host}/org/app@sha256:${'0'.repeat(64)}`
+    const missing = `${registries.open.host}/org/app@sha256:${'0'.repeat(64)}`
     const run = await runStandin(['image', '--image-src', 'remote', missing], env())
     expect(run.code).toBe(1)
     expect(run.stderr).toContain(`unable to find the specified image "${missing}"`)
@@ -146,7 +142,7 @@ describe('registry images', () => {
   })
 
   it('authenticates with TRIVY_USERNAME/TRIVY_PASSWORD or the Docker config', async () => {
-    const args = ['image', '-f', 'json', '--image-src', 'remote', privateRegistry.pinned]
+    const args = ['image', '-f', 'json', '--image-src', 'remote', registries.private.pinned]
     const anonymous = await runStandin(args, env())
     expect(anonymous.code).toBe(1)
     expect(anonymous.stderr).toContain('UNAUTHORIZED')
@@ -158,7 +154,7 @@ describe('registry images', () => {
     const auth = Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')
     writeFileSync(
       join(work, 'config.json'),
-      JSON.stringify({ auths: { [privateRegistry.host]: { auth } } })
+      JSON.stringify({ auths: { [registries.private.host]: { auth } } })
     )
     const withConfig = await runStandin(args, env({ DOCKER_CONFIG: work }))
     expect(withConfig.code).toBe(0)

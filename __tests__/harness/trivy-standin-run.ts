@@ -1,9 +1,11 @@
 // Runs the stand-in trivy script directly with node, and a tiny loopback registry that answers
 // manifest requests, for the trivy tests (the full registry harness is not needed for these).
+import { afterAll, beforeAll } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
+import type { ScanOptions } from '../../src/trivy.js'
 import { STANDIN_DIR, TRIVY_FIXTURES_DIR } from './paths.js'
 
 export const TRIVY_STANDIN = join(STANDIN_DIR, 'trivy.mjs')
@@ -96,5 +98,42 @@ export async function startFakeRegistry(
     digest,
     configDigest,
     close: () => new Promise((resolve) => server.close(() => resolve()))
+  }
+}
+
+/** An open registry (`org/app`) and one behind basic auth (`org/private`); filled before a test
+ * file's tests run and closed after them. */
+export function useFakeRegistries(auth: { username: string; password: string }): {
+  open: FakeRegistry
+  private: FakeRegistry
+} {
+  const registries = {} as { open: FakeRegistry; private: FakeRegistry }
+  beforeAll(async () => {
+    registries.open = await startFakeRegistry('org/app')
+    registries.private = await startFakeRegistry('org/private', auth)
+  })
+  afterAll(async () => {
+    await registries.open?.close()
+    await registries.private?.close()
+  })
+  return registries
+}
+
+/** runScan's options for one registry image: vulnerabilities only, files under `work`. */
+export function scanOptions(
+  work: string,
+  target: string,
+  overrides: Partial<ScanOptions> = {}
+): ScanOptions {
+  return {
+    target,
+    source: { kind: 'registry' },
+    reportFile: join(work, 'report.json'),
+    scanners: ['vuln'],
+    ignoreUnfixed: false,
+    vex: [],
+    dbRepositories: [],
+    cacheDir: join(work, 'cache'),
+    ...overrides
   }
 }
