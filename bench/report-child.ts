@@ -12,20 +12,20 @@
 //     with the measured processes.
 // "parse" is what any consumer of the report pays: read the file's text and JSON.parse it.
 // "process" is everything the action does with a report apart from writing files (see
-// src/scan-phase.ts and src/publish.ts): read the text, parse and check it, collect the findings,
+// src/pipeline/scan-phase.ts and src/publish/publish.ts): read the text, parse and check it, collect the findings,
 // gate, SARIF (serialised to bytes, with its size check), job summary, log text and annotations.
 // Like the action, it reads and parses the report in a function of its own (runScan) and keeps
 // only the findings (RunState.scan), so the parsed report is garbage once they are collected.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { generateReport } from '../__tests__/harness/generate-report.js'
-import { buildAnnotations } from '../src/report/annotations.js'
-import { collectFindings, type Finding } from '../src/report/findings.js'
-import { evaluateGate } from '../src/report/gate.js'
-import { renderLogText } from '../src/report/log-text.js'
-import { buildSarif } from '../src/report/sarif.js'
-import { renderSummary, type RunSummaryInput } from '../src/report/summary.js'
-import { parseReport } from '../src/report/trivy-report.js'
+import { buildAnnotations } from '../src/publish/annotations.js'
+import { collectFindings, type Finding } from '../src/findings/findings.js'
+import { evaluateGate } from '../src/findings/gate.js'
+import { renderLogText } from '../src/publish/log-text.js'
+import { buildSarif } from '../src/publish/sarif.js'
+import { renderSummary, type RunSummaryInput } from '../src/publish/summary.js'
+import { parseReport } from '../src/trivy/report.js'
 
 const IMAGE = 'docker.io/library/alpine'
 const DIGEST = 'sha256:' + 'ab12'.repeat(16)

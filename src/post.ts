@@ -2,7 +2,7 @@
 // even when the main step failed or was cancelled before its own cleanup ran.
 import * as core from '@actions/core'
 import { describeError } from './errors.js'
-import { removePrivateTempDir } from './tempdir.js'
+import { removePrivateTempDir } from './secure-fs/private-dir.js'
 
 try {
   removePrivateTempDir()

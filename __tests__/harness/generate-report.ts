@@ -8,7 +8,7 @@ import type {
   TrivyReport,
   TrivySecret,
   TrivyVulnerability
-} from '../../src/report/trivy-report.js'
+} from '../../src/trivy/report.js'
 import { TRIVY_FIXTURES_DIR } from './paths.js'
 
 export const GENERATED_IMAGE = 'docker.io/library/alpine'

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
-import type { ScanOptions } from '../../src/trivy.js'
+import type { ScanOptions } from '../../src/trivy/scan.js'
 import { STANDIN_DIR, TRIVY_FIXTURES_DIR } from './paths.js'
 
 export const TRIVY_STANDIN = join(STANDIN_DIR, 'trivy.mjs')

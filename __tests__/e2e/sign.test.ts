@@ -1,0 +1,199 @@
+// Sign, attest and verify as a runner runs them, with stand-in cosign and a real registry: every
+// tool call names the digest the registry holds, nothing is signed past a failed gate, and a key or
+// a password never shows up anywhere a person or a later step could read it.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pushImage } from '../harness/images.js'
+import { startOidcServer, type OidcServer } from '../harness/oidc-server.js'
+import { TRIVY_FIXTURES_DIR } from '../harness/paths.js'
+import { cleanupRuns, errorLines, type ActionRun } from '../harness/runner.js'
+import { STANDIN_DIR } from '../harness/paths.js'
+import { startWorld, type World } from '../harness/world.js'
+
+const PASSWORD = 'correct horse battery staple'
+const REGISTRY_PASSWORD = 'registry-pass-2'
+const WORKFLOW_REF = 'octo-org/octo-app/.github/workflows/release.yml@refs/heads/main'
+const credentials = { 'registry-username': 'ci', 'registry-password': REGISTRY_PASSWORD }
+const MEDIUM_ONLY = { STANDIN_TRIVY_REPORT: join(TRIVY_FIXTURES_DIR, 'alpine-310.json') }
+const WITH_CRITICAL = { STANDIN_TRIVY_REPORT: join(TRIVY_FIXTURES_DIR, 'alpine-39.json') }
+
+let world: World
+let oidc: OidcServer
+let privateKey: string
+let publicKey: string
+
+beforeAll(async () => {
+  world = await startWorld({ auth: { username: 'ci', password: REGISTRY_PASSWORD } })
+  oidc = await startOidcServer({ jobWorkflowRef: WORKFLOW_REF })
+  const keys = mkdtempSync(join(tmpdir(), 'imgsec-keys-'))
+  execFileSync(process.execPath, [join(STANDIN_DIR, 'cosign.mjs'), 'generate-key-pair'], {
+    cwd: keys,
+    env: { ...process.env, COSIGN_PASSWORD: PASSWORD, IMGSEC_STANDIN_LOG: '' }
+  })
+  privateKey = readFileSync(join(keys, 'cosign.key'), 'utf8')
+  publicKey = readFileSync(join(keys, 'cosign.pub'), 'utf8')
+})
+afterAll(async () => {
+  await Promise.all([world.stop(), oidc.stop()])
+  cleanupRuns()
+})
+
+function cosignCalls(run: ActionRun, command?: string): string[][] {
+  return world
+    .calls(run)
+    .filter((call) => call.tool === 'cosign' && (!command || call.argv[0] === command))
+    .map((call) => call.argv)
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile())
+}
+
+/** Every place a secret must never reach: logs, outputs, summary, files left behind, argv. */
+function everythingReadable(run: ActionRun): string {
+  const log = `${run.stdout}\n${run.stderr}\n${run.post.stdout}\n${run.post.stderr}`
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+  const files = [...filesUnder(run.workspace), ...filesUnder(run.runnerTemp)].map((path) =>
+    readFileSync(path, 'latin1')
+  )
+  const argv = world.calls(run).flatMap((call) => call.argv)
+  return [...log, JSON.stringify(run.outputs), run.summary, ...files, ...argv].join('\n')
+}
+
+const secretLines = (): string[] =>
+  privateKey.split('\n').filter((line) => line.length >= 8 && !line.startsWith('-----'))
+
+describe('the whole pipeline with a PEM key and a password', () => {
+  let run: ActionRun
+  beforeAll(async () => {
+    run = await world.run(
+      {
+        ...credentials,
+        steps: 'scan,gate,sign,attest,verify',
+        'cosign-key': privateKey,
+        'cosign-password': PASSWORD,
+        annotations: 'team=platform\nrelease=1.0'
+      },
+      { env: MEDIUM_ONLY }
+    )
+  })
+
+  it('signs, attests and verifies the digest it scanned', () => {
+    expect(errorLines(run)).toEqual([])
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ signed: 'true', attested: 'true', verified: 'true' })
+    const pinned = `${world.repository}@${world.pushed.digest}`
+    const targets = world
+      .calls(run)
+      .filter((c) =>
+        ['image', 'sign', 'attest', 'verify', 'verify-attestation'].includes(c.argv[0] as string)
+      )
+    expect(targets.map((call) => call.argv[0])).toEqual([
+      'image',
+      'sign',
+      'attest',
+      'verify',
+      'verify-attestation'
+    ])
+    for (const call of targets) expect(call.argv.at(-1)).toBe(pinned)
+    expect(run.outputs['signature-ref']).toBe(
+      `${world.repository}:${world.pushed.digest.replace(':', '-')}.sig`
+    )
+  })
+
+  it('leaves neither the password nor any line of the key anywhere readable', () => {
+    const readable = everythingReadable(run)
+    expect(readable).not.toContain(PASSWORD)
+    expect(readable).not.toContain(REGISTRY_PASSWORD)
+    for (const line of secretLines()) expect(readable).not.toContain(line)
+  })
+
+  it('removes its private key file when the run ends', () => {
+    expect(
+      readdirSync(run.runnerTemp).filter((name) => name.startsWith('imgsec-private-'))
+    ).toEqual([])
+  })
+})
+
+describe('a gate that fails', () => {
+  it('never starts cosign sign, and removes the key file all the same', async () => {
+    const run = await world.run(
+      {
+        ...credentials,
+        steps: 'scan,gate,sign,verify',
+        'fail-on': 'high',
+        'cosign-key': privateKey,
+        'cosign-password': PASSWORD
+      },
+      { env: WITH_CRITICAL }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(cosignCalls(run, 'sign')).toEqual([])
+    expect(run.outputs).toMatchObject({ gate: 'failed', signed: 'false', verified: 'false' })
+    expect(cosignCalls(run)).toEqual([])
+    const errors = errorLines(run).join('\n')
+    expect(errors).toMatch(/Gate failed/)
+    expect(errors).not.toMatch(/Input '/)
+    const readable = everythingReadable(run)
+    expect(readable).not.toContain(PASSWORD)
+    for (const line of secretLines()) expect(readable).not.toContain(line)
+    expect(
+      readdirSync(run.runnerTemp).filter((name) => name.startsWith('imgsec-private-'))
+    ).toEqual([])
+  })
+})
+
+describe('verify alone, as a deploy gate', () => {
+  it('refuses an image that was never signed: verified=false and the step fails', async () => {
+    await pushImage(world.registry, 'team/app', 'unsigned')
+    const run = await world.run({
+      ...credentials,
+      image: `${world.repository}:unsigned`,
+      steps: 'verify',
+      'cosign-public-key': publicKey
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs['verified']).toBe('false')
+    expect(errorLines(run).join('\n')).toMatch(/Verification failed for .*@sha256:/)
+    expect(cosignCalls(run, 'verify')).toHaveLength(1)
+  })
+})
+
+describe('keyless signing', () => {
+  it('fails before cosign starts when the job cannot get an OIDC token', async () => {
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate,sign', 'fail-on': 'none' },
+      { env: MEDIUM_ONLY }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(errorLines(run).join('\n')).toMatch(/id-token: write/)
+    expect(cosignCalls(run)).toEqual([])
+    expect(run.outputs['signed']).toBe('false')
+  })
+
+  it('signs with the workflow identity and verifies that identity by default', async () => {
+    await pushImage(world.registry, 'team/app', 'keyless')
+    const run = await world.run(
+      {
+        ...credentials,
+        image: `${world.repository}:keyless`,
+        steps: 'scan,gate,sign,verify',
+        'fail-on': 'none'
+      },
+      { env: { ...MEDIUM_ONLY, ...oidc.env } }
+    )
+    expect(errorLines(run)).toEqual([])
+    expect(run.outputs).toMatchObject({ signed: 'true', verified: 'true' })
+    const verify = cosignCalls(run, 'verify')[0] ?? []
+    expect(verify).toEqual(
+      expect.arrayContaining(['--certificate-identity', `https://github.com/${WORKFLOW_REF}`])
+    )
+    expect(run.summary).toContain(`https://github.com/${WORKFLOW_REF}`)
+  })
+})

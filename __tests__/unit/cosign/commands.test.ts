@@ -1,0 +1,313 @@
+// Sign, attest and verify as the action runs them: the stand-in cosign (executed directly) against a
+// real registry with authentication, credentials in a private Docker config, secrets only in env.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pushImage } from '../../harness/images.js'
+import { GITHUB_ISSUER, startOidcServer, type OidcServer } from '../../harness/oidc-server.js'
+import { startRegistry, type TestRegistry } from '../../harness/registry.js'
+import {
+  attestImage,
+  prepareSigner,
+  signImage,
+  verifyImage,
+  verifySpec,
+  type CosignTool
+} from '../../../src/cosign/commands.js'
+import { checkVerifyOutput } from '../../../src/cosign/output.js'
+import type { ResolvedImage } from '../../../src/types.js'
+import { writeDockerConfig } from '../../../src/registry/credentials.js'
+import { privateTempDir, removePrivateTempDir } from '../../../src/secure-fs/private-dir.js'
+import { STANDIN_DIR } from '../../harness/paths.js'
+
+const STANDIN = join(STANDIN_DIR, 'cosign.mjs')
+const PASSWORD = 'run-test password'
+const ISSUER = GITHUB_ISSUER
+const WORKFLOW_REF = 'octo/app/.github/workflows/release.yml@refs/tags/v1'
+
+let registry: TestRegistry
+let work: string
+let log: string
+let cosign: CosignTool
+let keyPem: string
+let oidc: OidcServer
+
+async function image(tag: string): Promise<ResolvedImage> {
+  const { digest } = await pushImage(registry, 'team/app', tag)
+  const name = `${registry.host}/team/app`
+  return {
+    ref: { registry: registry.host, repository: 'team/app', tag },
+    name,
+    digest,
+    pinnedRef: `${name}@${digest}`,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    isIndex: false
+  }
+}
+
+function calls(): string[][] {
+  if (!existsSync(log)) return []
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { argv: string[] }).argv)
+}
+
+const verifyDefaults = { certificateOidcIssuer: ISSUER, tlogUpload: true, attestation: false }
+
+beforeAll(async () => {
+  registry = await startRegistry({ auth: { username: 'ci', password: 'registry-secret' } })
+  work = mkdtempSync(join(tmpdir(), 'imgsec-cosign-run-'))
+  process.env['RUNNER_TEMP'] = work
+  log = join(work, 'calls.jsonl')
+  process.env['IMGSEC_STANDIN_LOG'] = log
+  process.env['IMGSEC_STANDIN_STATE'] = join(work, 'state')
+  const dockerConfig = writeDockerConfig(mkdtempSync(join(work, 'docker-')), registry.host, {
+    username: 'ci',
+    password: 'registry-secret'
+  })
+  cosign = { path: STANDIN, version: '3.0.6', env: { DOCKER_CONFIG: dockerConfig } }
+  execFileSync(STANDIN, ['generate-key-pair'], {
+    cwd: work,
+    env: { ...process.env, COSIGN_PASSWORD: PASSWORD }
+  })
+  keyPem = readFileSync(join(work, 'cosign.key'), 'utf8')
+  rmSync(log, { force: true })
+  oidc = await startOidcServer({ jobWorkflowRef: WORKFLOW_REF })
+})
+
+afterEach(() => {
+  rmSync(log, { force: true })
+  delete process.env['ACTIONS_ID_TOKEN_REQUEST_URL']
+  delete process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']
+  removePrivateTempDir()
+})
+
+afterAll(async () => {
+  await registry?.stop()
+  await oidc?.stop()
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe('with a key', () => {
+  it('signs, attests and verifies the pinned digest; secrets stay out of argv and the log', async () => {
+    const written: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk))
+      return true
+    }) as typeof process.stdout.write
+    let signer
+    const target = await image('keyed')
+    try {
+      signer = await prepareSigner(cosign, {
+        key: { kind: 'pem', pem: keyPem },
+        password: PASSWORD,
+        tlogUpload: true
+      })
+      const signed = await signImage(cosign, signer, target, {
+        annotations: [['run', '7']],
+        recursive: false
+      })
+      expect(signed.signatureRef).toBe(`${target.name}:${target.digest.replace(':', '-')}.sig`)
+      expect(signed.tlogEntry?.logIndex).toEqual(expect.any(Number))
+      expect(signed.signer).toMatchObject({
+        kind: 'key',
+        fingerprint: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/)
+      })
+
+      const predicate = join(work, 'vuln.json')
+      const scanner = {
+        uri: 'pkg:github/aquasecurity/trivy@v0.74.0',
+        version: '0.74.0',
+        result: {}
+      }
+      writeFileSync(
+        predicate,
+        JSON.stringify({ scanner, metadata: { scanStartedOn: 'x', scanFinishedOn: 'y' } })
+      )
+      const attested = await attestImage(cosign, signer, target, predicate)
+      expect(attested.signatureRef).toMatch(/\.att$/)
+
+      const spec = verifySpec(verifyDefaults, signer)
+      const verified = await verifyImage(cosign, target, spec, {
+        tlogUpload: true,
+        attestation: true
+      })
+      expect(verified).toMatchObject({ verified: true, signer: signed.signer })
+      expect(verified.checks.join('\n')).toContain(target.digest)
+      expect(verified.checks.join('\n')).toContain('vuln attestation')
+    } finally {
+      process.stdout.write = write
+    }
+
+    const argv = calls().flat().join('\n')
+    expect(calls().map((a) => a[0])).toEqual([
+      'public-key',
+      'sign',
+      'attest',
+      'verify',
+      'verify-attestation'
+    ])
+    const keyLines = keyPem
+      .split('\n')
+      .filter((line) => line.length >= 8 && !line.startsWith('-----'))
+    expect(keyLines.length).toBeGreaterThan(0)
+    for (const secret of [PASSWORD, 'registry-secret', ...keyLines])
+      expect(argv).not.toContain(secret)
+    const logged = written.filter((line) => !line.startsWith('::add-mask::')).join('')
+    for (const secret of [PASSWORD, ...keyLines]) expect(logged).not.toContain(secret)
+    expect(written.join('')).toContain(`::add-mask::${PASSWORD}`)
+  })
+
+  it('writes PEM keys to the private directory with mode 0600', async () => {
+    const signer = await prepareSigner(cosign, {
+      key: { kind: 'pem', pem: keyPem },
+      password: PASSWORD,
+      tlogUpload: true
+    })
+    expect(signer.keyRef?.startsWith(privateTempDir())).toBe(true)
+    expect(statSync(signer.keyRef ?? '').mode & 0o777).toBe(0o600)
+    expect(readFileSync(signer.keyRef ?? '', 'utf8')).toBe(keyPem)
+  })
+
+  it('reports a wrong password as a key problem before signing anything', async () => {
+    const key = { kind: 'pem' as const, pem: keyPem }
+    await expect(
+      prepareSigner(cosign, { key, password: 'wrong', tlogUpload: true })
+    ).rejects.toThrow(/could not read the signing key[\s\S]*decryption failed/)
+    expect(calls().map((a) => a[0])).toEqual(['public-key'])
+  })
+
+  it('goes without the transparency log through a signing config on v3 and the flag on v2', async () => {
+    const key = { kind: 'pem' as const, pem: keyPem }
+    const v3 = await prepareSigner(cosign, { key, password: PASSWORD, tlogUpload: false })
+    const target = await image('no-tlog')
+    const signed = await signImage(cosign, v3, target, { annotations: [], recursive: false })
+    expect(signed.tlogEntry).toBeUndefined()
+    const spec = verifySpec({ ...verifyDefaults, tlogUpload: false }, v3)
+    expect(
+      (await verifyImage(cosign, target, spec, { tlogUpload: false, attestation: false })).verified
+    ).toBe(true)
+    expect(calls().find((a) => a[0] === 'sign')).toContain('--signing-config')
+
+    const v2Path = join(work, 'cosign-v2.mjs')
+    writeFileSync(v2Path, readFileSync(STANDIN, 'utf8').replace("'0.0.0-standin'", "'2.6.1'"), {
+      mode: 0o755
+    })
+    const v2Tool = { ...cosign, path: v2Path, version: '2.6.1' }
+    const v2 = await prepareSigner(v2Tool, { key, password: PASSWORD, tlogUpload: false })
+    await signImage(v2Tool, v2, await image('no-tlog-v2'), { annotations: [], recursive: false })
+    expect(
+      calls()
+        .filter((a) => a[0] === 'sign')
+        .at(-1)
+    ).toContain('--tlog-upload=false')
+  })
+})
+
+describe('verification verdicts', () => {
+  it('returns verified=false with cosign’s reason for an unsigned image', async () => {
+    copyFileSync(join(work, 'cosign.pub'), join(work, 'given.pub'))
+    const spec = verifySpec({
+      ...verifyDefaults,
+      publicKey: { kind: 'path', path: join(work, 'given.pub') }
+    })
+    expect(spec.signer).toMatchObject({
+      kind: 'key',
+      fingerprint: expect.stringMatching(/^SHA256:/)
+    })
+    const result = await verifyImage(cosign, await image('unsigned'), spec, {
+      tlogUpload: true,
+      attestation: false
+    })
+    expect(result.verified).toBe(false)
+    expect(result.failure).toContain('no signatures found')
+  })
+
+  it('rejects cosign output whose claims name another digest', async () => {
+    const target = await image('crafted')
+    const other = `sha256:${'c'.repeat(64)}`
+    const claims = [
+      {
+        critical: {
+          image: { 'Docker-manifest-digest': target.digest },
+          type: 'cosign container image signature'
+        }
+      },
+      {
+        critical: {
+          image: { 'docker-manifest-digest': other },
+          type: 'https://sigstore.dev/cosign/sign/v1'
+        }
+      }
+    ]
+    const fake = join(work, 'fake-cosign.mjs')
+    writeFileSync(
+      fake,
+      `#!/usr/bin/env node\nconsole.log(${JSON.stringify(JSON.stringify(claims))})\n`,
+      { mode: 0o755 }
+    )
+    const spec = verifySpec({ ...verifyDefaults, certificateIdentity: 'https://github.com/o/r' })
+    const result = await verifyImage({ ...cosign, path: fake }, target, spec, {
+      tlogUpload: true,
+      attestation: false
+    })
+    expect(result.verified).toBe(false)
+    expect(result.failure).toContain(`is for ${other}, not the resolved digest ${target.digest}`)
+
+    expect(checkVerifyOutput(JSON.stringify([claims[0]]), target.digest).problems).toEqual([])
+    expect(
+      checkVerifyOutput(
+        '[{"critical":{"image":{"docker-manifest-digest":"x"},"type":"evil"}}]',
+        'x'
+      ).problems
+    ).toEqual(['signature 1 has an unknown type "evil"'])
+    expect(checkVerifyOutput('', target.digest).problems).toHaveLength(1)
+  })
+})
+
+describe('keyless', () => {
+  it('fails with the id-token hint before cosign is started when the job has no token', async () => {
+    await expect(prepareSigner(cosign, { tlogUpload: true })).rejects.toThrow(
+      /permissions: id-token: write[\s\S]*forks/
+    )
+    expect(calls()).toEqual([])
+  })
+
+  it('signs with the workflow identity and verifies against it by default', async () => {
+    Object.assign(process.env, oidc.env)
+    const signer = await prepareSigner(cosign, { tlogUpload: true })
+    const identity = `https://github.com/${WORKFLOW_REF}`
+    expect(signer.info).toEqual({ kind: 'keyless', identity, issuer: ISSUER })
+    const target = await image('keyless')
+    await signImage(cosign, signer, target, { annotations: [], recursive: false })
+    const result = await verifyImage(cosign, target, verifySpec(verifyDefaults, signer), {
+      tlogUpload: true,
+      attestation: false
+    })
+    expect(result).toMatchObject({
+      verified: true,
+      signer: { kind: 'keyless', identity, issuer: ISSUER }
+    })
+    const verifyCall = calls().find((a) => a[0] === 'verify')
+    expect(verifyCall).toEqual(
+      expect.arrayContaining([
+        '--certificate-identity',
+        identity,
+        '--certificate-oidc-issuer',
+        ISSUER
+      ])
+    )
+  })
+})

@@ -1,0 +1,276 @@
+// install.ts against the release mirror: what is verified against what, what reaches the tool cache
+// (nothing unverified), retries, messages, and the cache short-cut. @actions/tool-cache reads
+// RUNNER_TOOL_CACHE / RUNNER_TEMP on every call (not at import), so each test sets fresh ones.
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sha256 } from '../../harness/assets.js'
+import { startMirror, type Mirror } from '../../harness/mirror.js'
+import { installTool, installTools, type RetryPolicy } from '../../../src/tools/install.js'
+import { PINS, releaseFileUrl, type Platform } from '../../../src/tools/releases.js'
+
+const TRIVY = '0.73.1'
+const COSIGN = '3.0.5'
+const linux: Platform = { os: 'linux', arch: 'amd64' }
+const TRIVY_ASSET = `trivy_${TRIVY}_Linux-64bit.tar.gz`
+const noWait: RetryPolicy = { attempts: 3, backoffMs: 0 }
+const options = { platform: linux, retry: noWait }
+
+let mirror: Mirror
+let dirs: { toolCache: string; temp: string }
+let stdout: string[]
+
+beforeAll(async () => {
+  mirror = await startMirror({ trivy: [TRIVY, PINS.trivy.version], cosign: [COSIGN] })
+})
+afterAll(async () => {
+  await mirror.stop()
+})
+
+beforeEach(() => {
+  const root = mkdtempSync(join(tmpdir(), 'imgsec-install-test-'))
+  dirs = { toolCache: join(root, 'tool-cache'), temp: join(root, 'temp') }
+  process.env['RUNNER_TOOL_CACHE'] = dirs.toolCache
+  process.env['RUNNER_TEMP'] = dirs.temp
+  stdout = []
+  // @actions/core writes warnings as `::warning::` lines on stdout; capture them and keep the log quiet.
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(chunk.toString())
+    return true
+  })
+  mirror.setFault()
+})
+afterEach(() => {
+  jest.restoreAllMocks()
+  rmSync(join(dirs.toolCache, '..'), { recursive: true, force: true })
+})
+
+const warnings = (): string[] =>
+  stdout
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('::warning'))
+const cached = (tool: string): string[] =>
+  existsSync(join(dirs.toolCache, tool)) ? readdirSync(join(dirs.toolCache, tool)) : []
+const leftInTemp = (): string[] => (existsSync(dirs.temp) ? readdirSync(dirs.temp) : [])
+const trivyFile = (version: string, asset: string): Buffer =>
+  mirror.release('trivy', version).files.get(asset) as Buffer
+
+describe('verification', () => {
+  it('refuses the pinned version when the bytes differ from the pin, and caches nothing', async () => {
+    const asset = `trivy_${PINS.trivy.version}_Linux-64bit.tar.gz`
+    const url = releaseFileUrl(mirror.baseUrl, 'trivy', PINS.trivy.version, asset)
+    const error = await installTool(
+      'trivy',
+      { version: PINS.trivy.version },
+      mirror.baseUrl,
+      options
+    ).then(
+      () => undefined,
+      (e: Error) => e
+    )
+    expect(error?.message).toContain(PINS.trivy.sha256[asset])
+    expect(error?.message).toContain(sha256(trivyFile(PINS.trivy.version, asset)))
+    expect(error?.message).toContain(asset)
+    expect(error?.message).toContain(url)
+    expect(cached('trivy')).toEqual([])
+    expect(leftInTemp()).toEqual([])
+    // The pin is the only trust anchor for the pinned version: its checksums file is never consulted.
+    expect(mirror.requests.paths).not.toContain(
+      `/aquasecurity/trivy/releases/download/v${PINS.trivy.version}/trivy_${PINS.trivy.version}_checksums.txt`
+    )
+  })
+
+  it('installs a non-pinned version verified against its checksums file, with a warning', async () => {
+    const installed = await installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)
+    expect(installed).toMatchObject({
+      tool: 'trivy',
+      version: TRIVY,
+      pinned: false,
+      fromCache: false
+    })
+    expect(installed.path).toBe(join(dirs.toolCache, 'trivy', TRIVY, 'x64', 'trivy'))
+    expect(statSync(installed.path).mode & 0o111).not.toBe(0)
+    expect(readFileSync(installed.path, 'utf8')).toContain(TRIVY)
+    expect(existsSync(join(installed.path, '..', 'contrib', 'html.tpl'))).toBe(true)
+    const checksumsUrl = releaseFileUrl(
+      mirror.baseUrl,
+      'trivy',
+      TRIVY,
+      `trivy_${TRIVY}_checksums.txt`
+    )
+    expect(warnings()).toEqual([
+      `::warning::trivy ${TRIVY} is not pinned by this action; it is verified only against the release's checksums file ${checksumsUrl}`
+    ])
+    expect(leftInTemp()).toEqual([])
+  })
+
+  it('verifies against the user-supplied SHA-256 instead of the checksums file', async () => {
+    const sha = sha256(mirror.release('cosign', COSIGN).files.get('cosign-linux-amd64') as Buffer)
+    const before = mirror.requests.paths.length
+    const installed = await installTool(
+      'cosign',
+      { version: COSIGN, sha256: sha.toUpperCase() },
+      mirror.baseUrl,
+      options
+    )
+    expect(installed.path).toBe(join(dirs.toolCache, 'cosign', COSIGN, 'x64', 'cosign'))
+    expect(statSync(installed.path).mode & 0o755).toBe(0o755)
+    expect(mirror.requests.paths.slice(before)).toEqual([
+      `/sigstore/cosign/releases/download/v${COSIGN}/cosign-linux-amd64`
+    ])
+    expect(warnings()[0]).toContain('verified only against the cosign-sha256 input')
+  })
+
+  it('refuses a download that does not match the user-supplied SHA-256', async () => {
+    const wrong = 'a'.repeat(64)
+    await expect(
+      installTool('cosign', { version: COSIGN, sha256: wrong }, mirror.baseUrl, options)
+    ).rejects.toThrow(
+      new RegExp(`expected ${wrong} \\(the cosign-sha256 input\\), got [0-9a-f]{64}`)
+    )
+    expect(cached('cosign')).toEqual([])
+  })
+
+  it('refuses a user SHA-256 for the pinned version that differs from the pin, before downloading', async () => {
+    const before = mirror.requests.count
+    await expect(
+      installTool(
+        'cosign',
+        { version: PINS.cosign.version, sha256: 'b'.repeat(64) },
+        mirror.baseUrl,
+        options
+      )
+    ).rejects.toThrow(/^Input 'cosign-sha256': b{64} differs from the SHA-256 this action pins/)
+    expect(mirror.requests.count).toBe(before)
+  })
+
+  it('refuses a tampered asset whose checksums file was left alone', async () => {
+    mirror.setFault({ kind: 'wrong-bytes', asset: TRIVY_ASSET })
+    const listed = sha256(trivyFile(TRIVY, TRIVY_ASSET))
+    await expect(installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)).rejects.toThrow(
+      new RegExp(
+        `SHA-256 mismatch for ${TRIVY_ASSET} .*expected ${listed} .*got (?!${listed})[0-9a-f]{64}`
+      )
+    )
+    expect(cached('trivy')).toEqual([])
+    expect(warnings()).toEqual([])
+  })
+
+  it('refuses when the checksums file does not list the asset', async () => {
+    const others = `${'c'.repeat(64)}  trivy_${TRIVY}_macOS-64bit.tar.gz\n`
+    mirror.setFault({ kind: 'replace', file: `trivy_${TRIVY}_checksums.txt`, body: others })
+    await expect(installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)).rejects.toThrow(
+      `does not list ${TRIVY_ASSET}: refusing to install an unverified trivy ${TRIVY}`
+    )
+    expect(cached('trivy')).toEqual([])
+  })
+})
+
+describe('downloads', () => {
+  it('retries two 503 answers and then installs', async () => {
+    mirror.setFault({ kind: 'status', times: 2, asset: TRIVY_ASSET })
+    const installed = await installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)
+    expect(existsSync(installed.path)).toBe(true)
+    const assetPath = `/aquasecurity/trivy/releases/download/v${TRIVY}/${TRIVY_ASSET}`
+    expect(mirror.requests.paths.filter((p) => p === assetPath).length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('retries a connection reset in the middle of the body', async () => {
+    mirror.setFault({ kind: 'reset', asset: 'cosign-linux-amd64' })
+    const installed = await installTool('cosign', { version: COSIGN }, mirror.baseUrl, options)
+    expect(readFileSync(installed.path)).toEqual(
+      mirror.release('cosign', COSIGN).files.get('cosign-linux-amd64')
+    )
+    expect(stdout.join('')).toMatch(/Download of \S+cosign-linux-amd64 failed \(.+\); retrying/)
+  })
+
+  it('gives up after the bounded number of attempts', async () => {
+    mirror.setFault({ kind: 'status', times: 5, asset: TRIVY_ASSET })
+    await expect(
+      installTool('trivy', { version: TRIVY }, mirror.baseUrl, {
+        ...options,
+        retry: { attempts: 2, backoffMs: 0 }
+      })
+    ).rejects.toThrow(/Could not download .* \(attempt 2\): HTTP 503/)
+    expect(cached('trivy')).toEqual([])
+  })
+
+  it('names the platform and the URL when the release has no such asset', async () => {
+    mirror.setFault({ kind: 'not-found', asset: `trivy_${TRIVY}_Linux-ARM64.tar.gz` })
+    const url = releaseFileUrl(mirror.baseUrl, 'trivy', TRIVY, `trivy_${TRIVY}_Linux-ARM64.tar.gz`)
+    await expect(
+      installTool('trivy', { version: TRIVY }, mirror.baseUrl, {
+        ...options,
+        platform: { os: 'linux', arch: 'arm64' }
+      })
+    ).rejects.toThrow(`trivy ${TRIVY} has no release asset for linux/arm64 (404 from ${url})`)
+  })
+
+  it('knows without asking that trivy publishes nothing for Windows on arm64', async () => {
+    const before = mirror.requests.count
+    await expect(
+      installTool('trivy', { version: TRIVY }, mirror.baseUrl, {
+        ...options,
+        platform: { os: 'windows', arch: 'arm64' }
+      })
+    ).rejects.toThrow(`trivy ${TRIVY} has no release asset for windows/arm64`)
+    expect(mirror.requests.count).toBe(before)
+  })
+})
+
+describe('tool cache', () => {
+  it('uses the cached tool on the second install without any request', async () => {
+    const first = await installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)
+    const before = mirror.requests.count
+    const second = await installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)
+    expect(mirror.requests.count).toBe(before)
+    expect(second).toEqual({ ...first, fromCache: true })
+  })
+
+  it('downloads both tools at the same time', async () => {
+    mirror.setThrottle(256 * 1024)
+    try {
+      const { trivy, cosign } = await installTools(
+        { trivy: { version: TRIVY }, cosign: { version: COSIGN } },
+        mirror.baseUrl,
+        options
+      )
+      expect(trivy?.path).toBe(join(dirs.toolCache, 'trivy', TRIVY, 'x64', 'trivy'))
+      expect(cosign?.path).toBe(join(dirs.toolCache, 'cosign', COSIGN, 'x64', 'cosign'))
+      expect(mirror.requests.maxConcurrent).toBeGreaterThanOrEqual(2)
+    } finally {
+      mirror.setThrottle()
+    }
+  })
+
+  it('installs only the tools asked for', async () => {
+    const result = await installTools({ cosign: { version: COSIGN } }, mirror.baseUrl, options)
+    expect(result.trivy).toBeUndefined()
+    expect(cached('trivy')).toEqual([])
+    expect(result.cosign?.fromCache).toBe(false)
+  })
+
+  it('reports the failure of one tool after the other has finished', async () => {
+    mirror.setFault({ kind: 'wrong-bytes', asset: 'cosign-linux-amd64' })
+    await expect(
+      installTools(
+        { trivy: { version: TRIVY }, cosign: { version: COSIGN } },
+        mirror.baseUrl,
+        options
+      )
+    ).rejects.toThrow('SHA-256 mismatch for cosign-linux-amd64')
+    expect(cached('cosign')).toEqual([])
+    expect(existsSync(join(dirs.toolCache, 'trivy', TRIVY, 'x64.complete'))).toBe(true)
+  })
+})

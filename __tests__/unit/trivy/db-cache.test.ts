@@ -1,0 +1,130 @@
+// trivy's DB in the Actions cache: keys, restore/save decisions, and that the cache never fails a run.
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+class ReserveCacheError extends Error {}
+const cache = {
+  isFeatureAvailable: jest.fn<() => boolean>(),
+  restoreCache:
+    jest.fn<
+      (paths: string[], key: string, restoreKeys?: string[]) => Promise<string | undefined>
+    >(),
+  saveCache: jest.fn<(paths: string[], key: string) => Promise<number>>(),
+  ReserveCacheError
+}
+const log = { info: [] as string[], warning: [] as string[] }
+jest.unstable_mockModule('@actions/cache', () => cache)
+jest.unstable_mockModule('@actions/core', () => ({
+  info: (message: string) => log.info.push(message),
+  warning: (message: string | Error) => log.warning.push(String(message))
+}))
+const { dbCacheKeys, restoreDb, saveDb, trivyCacheDir } = await import('../../../src/trivy/db-cache.js')
+
+const DAY = new Date('2026-11-25T23:59:00Z')
+const PREFIX = `imgsec-trivy-db-${process.platform}-${process.arch}-`
+let cacheDir: string
+
+beforeEach(() => {
+  cacheDir = mkdtempSync(join(tmpdir(), 'trivy-db-'))
+  log.info.length = 0
+  log.warning.length = 0
+  cache.isFeatureAvailable.mockReset().mockReturnValue(true)
+  cache.restoreCache.mockReset()
+  cache.saveCache.mockReset().mockResolvedValue(42)
+})
+afterEach(() => rmSync(cacheDir, { recursive: true, force: true }))
+
+function downloadedDb(): void {
+  mkdirSync(join(cacheDir, 'db'), { recursive: true })
+  writeFileSync(join(cacheDir, 'db', 'trivy.db'), 'db')
+  writeFileSync(join(cacheDir, 'db', 'metadata.json'), '{"Version":2}')
+}
+
+describe('keys and paths', () => {
+  it('keys by platform and UTC day, restoring the newest older day by prefix', () => {
+    expect(dbCacheKeys(DAY, 'linux', 'x64')).toEqual({
+      primaryKey: 'imgsec-trivy-db-linux-x64-2026-11-25',
+      restoreKeys: ['imgsec-trivy-db-linux-x64-']
+    })
+  })
+
+  it('keeps the cache under RUNNER_TEMP on a runner, trivy’s default elsewhere', () => {
+    expect(trivyCacheDir({ RUNNER_TEMP: '/rt' })).toBe('/rt/imgsec-trivy-cache')
+    if (process.platform === 'linux') {
+      expect(trivyCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/trivy')
+    }
+  })
+})
+
+describe('restoreDb', () => {
+  it('says once that the cache is unavailable and goes on', async () => {
+    cache.isFeatureAvailable.mockReturnValue(false)
+    const state = await restoreDb(cacheDir, DAY)
+    expect(state.available).toBe(false)
+    expect(log.info).toHaveLength(1)
+    expect(cache.restoreCache).not.toHaveBeenCalled()
+    downloadedDb()
+    await saveDb(state)
+    expect(cache.saveCache).not.toHaveBeenCalled()
+    expect(log.info).toHaveLength(1)
+  })
+
+  it('restores the db folder with today’s key and the prefix', async () => {
+    cache.restoreCache.mockResolvedValue(`${PREFIX}2026-11-24`)
+    const state = await restoreDb(cacheDir, DAY)
+    expect(cache.restoreCache).toHaveBeenCalledWith([join(cacheDir, 'db')], `${PREFIX}2026-11-25`, [
+      PREFIX
+    ])
+    expect(state).toEqual({
+      path: join(cacheDir, 'db'),
+      primaryKey: `${PREFIX}2026-11-25`,
+      restoredKey: `${PREFIX}2026-11-24`,
+      available: true
+    })
+  })
+
+  it('turns a cache failure into a warning', async () => {
+    cache.restoreCache.mockRejectedValue(new Error('cache service unreachable'))
+    const state = await restoreDb(cacheDir, DAY)
+    expect(state.restoredKey).toBeUndefined()
+    expect(log.warning).toEqual([expect.stringContaining('cache service unreachable')])
+  })
+})
+
+describe('saveDb', () => {
+  it('saves a DB restored from an older day under today’s key', async () => {
+    cache.restoreCache.mockResolvedValue(`${PREFIX}2026-11-24`)
+    const state = await restoreDb(cacheDir, DAY)
+    downloadedDb()
+    await saveDb(state)
+    expect(cache.saveCache).toHaveBeenCalledWith([join(cacheDir, 'db')], `${PREFIX}2026-11-25`)
+  })
+
+  it('does not save again when today’s key was restored', async () => {
+    cache.restoreCache.mockResolvedValue(`${PREFIX}2026-11-25`)
+    const state = await restoreDb(cacheDir, DAY)
+    downloadedDb()
+    await saveDb(state)
+    expect(cache.saveCache).not.toHaveBeenCalled()
+  })
+
+  it('has nothing to save when trivy never downloaded a DB', async () => {
+    cache.restoreCache.mockResolvedValue(undefined)
+    await saveDb(await restoreDb(cacheDir, DAY))
+    expect(cache.saveCache).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    ['another matrix job saving the same key', new ReserveCacheError('already reserved'), 0],
+    ['any other cache error', new Error('upload failed'), 1]
+  ])('never throws on %s', async (_name, failure, warningCount) => {
+    cache.restoreCache.mockResolvedValue(undefined)
+    cache.saveCache.mockRejectedValue(failure)
+    const state = await restoreDb(cacheDir, DAY)
+    downloadedDb()
+    await expect(saveDb(state)).resolves.toBeUndefined()
+    expect(log.warning).toHaveLength(warningCount)
+  })
+})

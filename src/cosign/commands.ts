@@ -1,0 +1,300 @@
+// Sign, attest and verify with cosign, always on the pinned `repo@sha256:…`. Secrets reach cosign
+// only through its environment (COSIGN_PASSWORD) and the private DOCKER_CONFIG the caller passes in
+// `CosignTool.env`. A failed sign or attest is a tool failure (ToolError); a failed verification is
+// a verdict (VerifyResult.verified = false), which the caller reports and fails the step on.
+import * as core from '@actions/core'
+import { join } from 'node:path'
+import {
+  attestArgs,
+  cosignMajor,
+  publicKeyArgs,
+  signArgs,
+  signingConfigArgs,
+  tlogMode,
+  verifyArgs,
+  verifyAttestationArgs,
+  type TlogMode,
+  type VerifyPolicy
+} from './args.js'
+import { checkAttestationOutput, checkVerifyOutput } from './output.js'
+import { InputError, ToolError } from '../errors.js'
+import type { KeyInput } from '../inputs/get-inputs.js'
+import {
+  fingerprintOfFile,
+  keyRef,
+  publicKeyFingerprint,
+  registerKeySecrets,
+  writePrivateFile
+} from './keys.js'
+import { assertIdTokenAvailable, workflowIdentity } from './oidc.js'
+import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
+import { privateTempDir } from '../secure-fs/private-dir.js'
+import { runTool, tail } from '../tools/exec.js'
+
+export interface CosignTool {
+  /** Absolute path of the installed cosign. */
+  path: string
+  /** Its version (`3.0.6`): v2 and v3 switch the transparency log off differently. */
+  version: string
+  /** Environment for every call, e.g. DOCKER_CONFIG pointing at the private Docker config. */
+  env?: Record<string, string>
+}
+
+export interface SignerOptions {
+  /** Absent for keyless signing with the workflow's OIDC identity. */
+  key?: KeyInput
+  password?: string
+  tlogUpload: boolean
+}
+
+/** Everything `sign` and `attest` need, prepared once per run. */
+export interface Signer {
+  info: SignerInfo
+  keyRef?: string
+  /** Only for keyed signing; '' is a valid (empty) password. */
+  password?: string
+  tlog: TlogMode
+  /** The verification policy that matches this signer: the default of `verify` in the same run. */
+  policy: VerifyPolicy
+}
+
+export interface VerifyOptions {
+  publicKey?: KeyInput
+  certificateIdentity?: string
+  certificateIdentityRegexp?: string
+  certificateOidcIssuer: string
+  tlogUpload: boolean
+  /** Also check the vuln attestation (when `attest` is among the steps). */
+  attestation: boolean
+}
+
+export interface VerifySpec {
+  policy: VerifyPolicy
+  signer: SignerInfo
+}
+
+const PUBLIC_REKOR_SEARCH = 'https://search.sigstore.dev/?logIndex='
+
+function toolEnv(cosign: CosignTool, password?: string): Record<string, string> {
+  return { ...cosign.env, ...(password !== undefined ? { COSIGN_PASSWORD: password } : {}) }
+}
+
+/** Prepares signing: checks the OIDC token (keyless) or reads the key's public half (keyed). */
+export async function prepareSigner(cosign: CosignTool, options: SignerOptions): Promise<Signer> {
+  registerKeySecrets(options.key, options.password)
+  // Before any cosign call: a job without id-token permission must fail with the fix, not a stack.
+  if (!options.key) assertIdTokenAvailable()
+  const tlog = await prepareTlog(cosign, options.tlogUpload)
+  if (!options.key) {
+    const { identity, issuer } = await workflowIdentity()
+    return {
+      info: { kind: 'keyless', identity, issuer },
+      tlog,
+      policy: { kind: 'keyless', identity, issuer }
+    }
+  }
+  const key = keyRef(options.key, 'cosign.key')
+  const password = options.password ?? ''
+  const result = await runTool(cosign.path, publicKeyArgs(key.ref), {
+    env: toolEnv(cosign, password),
+    silent: true
+  })
+  if (result.exitCode !== 0) {
+    throw new ToolError(
+      `cosign could not read the signing key (${key.source}); check cosign-key and cosign-password`,
+      tail(result.stderr, 5)
+    )
+  }
+  const publicKeyFile = writePrivateFile('cosign.pub', result.stdout)
+  const info: SignerInfo = {
+    kind: 'key',
+    fingerprint: publicKeyFingerprint(result.stdout),
+    keySource: key.source
+  }
+  return { info, keyRef: key.ref, password, tlog, policy: { kind: 'key', keyRef: publicKeyFile } }
+}
+
+async function prepareTlog(cosign: CosignTool, tlogUpload: boolean): Promise<TlogMode> {
+  if (tlogUpload || cosignMajor(cosign.version) < 3) return tlogMode(tlogUpload, cosign.version)
+  const file = join(privateTempDir(), 'signing-config.json')
+  const result = await runTool(cosign.path, signingConfigArgs(file), {
+    env: toolEnv(cosign),
+    silent: true
+  })
+  if (result.exitCode !== 0) {
+    throw new ToolError(
+      'cosign could not create a signing config without the transparency log',
+      tail(result.stderr)
+    )
+  }
+  return tlogMode(false, cosign.version, file)
+}
+
+function tlogEntryFrom(output: string, tlog: TlogMode): TlogEntry | undefined {
+  const match = /tlog entry created with index: (\d+)/.exec(output)
+  if (!match?.[1]) return undefined
+  const logIndex = Number(match[1])
+  // Only the default signing config points at the public Rekor that search.sigstore.dev shows.
+  return tlog.upload ? { logIndex, url: `${PUBLIC_REKOR_SEARCH}${logIndex}` } : { logIndex }
+}
+
+function storedRef(image: ResolvedImage, suffix: '.sig' | '.att'): string {
+  return `${image.name}:${image.digest.replace(':', '-')}${suffix}`
+}
+
+async function runSigning(
+  cosign: CosignTool,
+  signer: Signer,
+  args: string[],
+  what: string,
+  image: ResolvedImage
+): Promise<string> {
+  const result = await runTool(cosign.path, args, { env: toolEnv(cosign, signer.password) })
+  if (result.exitCode !== 0) {
+    throw new ToolError(`cosign ${what} failed for ${image.pinnedRef}`, tail(result.stderr))
+  }
+  return `${result.stdout}\n${result.stderr}`
+}
+
+/** Signs the pinned image; the signature lands at `<repo>:sha256-<hex>.sig`. */
+export async function signImage(
+  cosign: CosignTool,
+  signer: Signer,
+  image: ResolvedImage,
+  options: { annotations: Array<[string, string]>; recursive: boolean }
+): Promise<SignResult> {
+  const args = signArgs({
+    pinnedRef: image.pinnedRef,
+    keyRef: signer.keyRef,
+    tlog: signer.tlog,
+    ...options
+  })
+  const output = await runSigning(cosign, signer, args, 'sign', image)
+  return {
+    signer: signer.info,
+    signatureRef: storedRef(image, '.sig'),
+    tlogEntry: tlogEntryFrom(output, signer.tlog)
+  }
+}
+
+/** Attaches the scan as a signed vuln attestation (`predicateFile`: trivy's cosign-vuln output). */
+export async function attestImage(
+  cosign: CosignTool,
+  signer: Signer,
+  image: ResolvedImage,
+  predicateFile: string
+): Promise<SignResult> {
+  const args = attestArgs({
+    pinnedRef: image.pinnedRef,
+    keyRef: signer.keyRef,
+    tlog: signer.tlog,
+    predicateFile
+  })
+  const output = await runSigning(cosign, signer, args, 'attest', image)
+  return {
+    signer: signer.info,
+    signatureRef: storedRef(image, '.att'),
+    tlogEntry: tlogEntryFrom(output, signer.tlog)
+  }
+}
+
+/**
+ * Who verification must find: the inputs when they name a key or identity, else the signer of this
+ * run's `sign` step. `signed` absent and no inputs is an input error (inputs.ts rejects it first).
+ */
+export function verifySpec(options: VerifyOptions, signed?: Signer): VerifySpec {
+  const issuer = options.certificateOidcIssuer
+  if (options.publicKey) {
+    const key = keyRef(options.publicKey, 'verify.pub', false)
+    const fingerprint = options.publicKey.kind === 'uri' ? '' : (fingerprintOfFile(key.ref) ?? '')
+    return {
+      policy: { kind: 'key', keyRef: key.ref },
+      signer: { kind: 'key', fingerprint, keySource: key.source }
+    }
+  }
+  const identity = options.certificateIdentity
+  const identityRegexp = options.certificateIdentityRegexp
+  if (identity !== undefined || identityRegexp !== undefined) {
+    return {
+      policy: { kind: 'keyless', identity, identityRegexp, issuer },
+      signer: { kind: 'keyless', identity: identity ?? `/${identityRegexp}/`, issuer }
+    }
+  }
+  if (signed?.policy.kind === 'keyless' && signed.info.kind === 'keyless') {
+    const policy: VerifyPolicy = { kind: 'keyless', identity: signed.info.identity, issuer }
+    return { policy, signer: { ...signed.info, issuer } }
+  }
+  if (signed) return { policy: signed.policy, signer: signed.info }
+  throw new InputError(
+    'cosign-public-key',
+    'verify needs cosign-public-key, certificate-identity or certificate-identity-regexp, or a sign step in the same run'
+  )
+}
+
+/** Verifies the signature (and the vuln attestation when asked); never throws on a rejection. */
+export async function verifyImage(
+  cosign: CosignTool,
+  image: ResolvedImage,
+  spec: VerifySpec,
+  options: Pick<VerifyOptions, 'tlogUpload' | 'attestation'>
+): Promise<VerifyResult> {
+  const base = { pinnedRef: image.pinnedRef, policy: spec.policy, tlogUpload: options.tlogUpload }
+  const failed = (failure: string, checks: string[] = []): VerifyResult => ({
+    verified: false,
+    checks,
+    signer: spec.signer,
+    failure
+  })
+  const signature = await runTool(cosign.path, verifyArgs(base), {
+    env: toolEnv(cosign),
+    silent: true
+  })
+  if (signature.exitCode !== 0) {
+    return failed(
+      `no valid signature by ${expectedSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
+    )
+  }
+  const parsed = checkVerifyOutput(signature.stdout, image.digest)
+  if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
+  const signer = parsed.signer ?? spec.signer
+  const checks = [
+    signer.kind === 'key'
+      ? `signature by key ${signer.fingerprint || signer.keySource}`
+      : `signature by ${signer.identity} (issuer ${signer.issuer})`,
+    `signed digest equals ${image.digest} in all ${parsed.count} signature(s)`,
+    parsed.tlogEntry
+      ? `transparency log entry ${parsed.tlogEntry.logIndex}`
+      : 'transparency log not checked (tlog-upload: false)'
+  ]
+  core.info(`cosign verify: ${checks.join('; ')}`)
+  if (options.attestation) {
+    const attestation = await runTool(cosign.path, verifyAttestationArgs(base), {
+      env: toolEnv(cosign),
+      silent: true
+    })
+    if (attestation.exitCode !== 0) {
+      return failed(
+        `no valid vuln attestation by ${expectedSigner(spec.signer)} ` +
+          `(cosign: ${cosignError(attestation.stderr)})`,
+        checks
+      )
+    }
+    const problems = checkAttestationOutput(attestation.stdout, image.digest)
+    if (problems.length > 0) return failed(problems.join('; '), checks)
+    checks.push(`vuln attestation signed by the same signer for ${image.digest}`)
+  }
+  return { verified: true, checks, signer, tlogEntry: parsed.tlogEntry }
+}
+
+/** Who verification looked for, as a user would check it against the signing side. */
+function expectedSigner(signer: SignerInfo): string {
+  return signer.kind === 'key'
+    ? `key ${signer.fingerprint || signer.keySource}`
+    : `${signer.identity} (issuer ${signer.issuer})`
+}
+
+/** cosign's own reason, once: its `Error:` line, else the end of its stderr. */
+function cosignError(stderr: string): string {
+  const error = stderr.split('\n').find((line) => line.startsWith('Error: '))
+  return error ? error.slice('Error: '.length) : tail(stderr, 3).replace(/\n/g, ' ')
+}

@@ -1,0 +1,87 @@
+// cosign keys as the inputs give them: PEM contents go to a 0600 file in the run's private temporary
+// directory (removed at the end and by the post entry), paths and key URIs are handed to cosign as
+// they are. Secrets are registered with the runner line by line, because it masks line by line.
+import * as core from '@actions/core'
+import { createHash, createPublicKey } from 'node:crypto'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { KeyInput } from '../inputs/get-inputs.js'
+import { privateTempDir } from '../secure-fs/private-dir.js'
+
+export interface KeyRef {
+  /** What cosign's `--key` gets: a file path or a key URI. */
+  ref: string
+  /** Where the key came from, for the log and summary (never its contents). */
+  source: string
+}
+
+const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
+// Shorter lines (the tail of a base64 block, `Proc-Type: 4`) would mask common text all over the log.
+const MIN_MASKED_LINE = 8
+
+/** Masks each non-trivial line of a multi-line secret such as a PEM key. */
+export function registerSecretLines(value: string): void {
+  for (const line of value.split(/\r?\n/)) {
+    const text = line.trim()
+    if (text.length >= MIN_MASKED_LINE && !PEM_ARMOUR.test(text)) core.setSecret(text)
+  }
+}
+
+/** Masks the signing key (its lines, or the variable an `env://` URI names) and its password. */
+export function registerKeySecrets(key?: KeyInput, password?: string): void {
+  if (password) core.setSecret(password)
+  if (key?.kind === 'pem') registerSecretLines(key.pem)
+  if (key?.kind === 'uri' && key.uri.startsWith('env://')) {
+    const value = process.env[key.uri.slice('env://'.length)]
+    if (value) registerSecretLines(value)
+  }
+}
+
+/** Writes `contents` to `name` in the private directory, readable by this user only. */
+export function writePrivateFile(name: string, contents: string): string {
+  const file = join(privateTempDir(), name)
+  writeFileSync(file, contents, { mode: 0o600 })
+  // The mode of writeFileSync applies only to a new file.
+  chmodSync(file, 0o600)
+  return file
+}
+
+function pemText(pem: string): string {
+  const text = pem.replace(/\r\n/g, '\n').trim()
+  return `${text}\n`
+}
+
+/**
+ * The `--key` argument for a key input; `fileName` names the file PEM contents are written to.
+ * `secret` is false for public keys, which need no masking.
+ */
+export function keyRef(key: KeyInput, fileName: string, secret = true): KeyRef {
+  switch (key.kind) {
+    case 'pem':
+      if (secret) registerSecretLines(key.pem)
+      return {
+        ref: writePrivateFile(fileName, pemText(key.pem)),
+        source: 'PEM contents of the input'
+      }
+    case 'path':
+      if (!existsSync(key.path)) throw new Error(`The key file ${key.path} does not exist`)
+      return { ref: key.path, source: key.path }
+    case 'uri':
+      return { ref: key.uri, source: key.uri }
+  }
+}
+
+/** `SHA256:<base64>` (unpadded, as ssh-keygen shows keys) of the key's SPKI DER encoding. */
+export function publicKeyFingerprint(pem: string): string {
+  const der = createPublicKey(pem).export({ type: 'spki', format: 'der' })
+  return `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`
+}
+
+/** The fingerprint of a public key file, or undefined when it is not a PEM public key (a certificate…). */
+export function fingerprintOfFile(path: string): string | undefined {
+  try {
+    return publicKeyFingerprint(readFileSync(path, 'utf8'))
+  } catch {
+    return undefined
+  }
+}

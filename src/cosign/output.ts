@@ -1,0 +1,101 @@
+// Reading what `cosign verify -o json` and `cosign verify-attestation` print. cosign's exit code
+// says the signature is valid for *some* claims; we also check the claims are about our digest.
+import type { SignerInfo, TlogEntry } from '../types.js'
+
+/** The payload types cosign writes: the simple-signing format (v2) and the v3 bundle format. */
+export const SIGNATURE_TYPES = [
+  'cosign container image signature',
+  'https://sigstore.dev/cosign/sign/v1'
+]
+export const VULN_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1'
+
+export interface VerifyOutput {
+  count: number
+  /** Why the output does not vouch for the digest; empty when it does. */
+  problems: string[]
+  /** The keyless signer cosign saw (certificate subject and issuer). */
+  signer?: SignerInfo
+  tlogEntry?: TlogEntry
+}
+
+type Json = Record<string, unknown>
+const object = (value: unknown): Json =>
+  typeof value === 'object' && value !== null ? (value as Json) : {}
+
+function jsonLines(stdout: string): unknown[] {
+  const values: unknown[] = []
+  for (const line of stdout.split('\n')) {
+    const text = line.trim()
+    if (!text.startsWith('[') && !text.startsWith('{')) continue
+    try {
+      values.push(JSON.parse(text))
+    } catch {
+      // Not a JSON line (cosign writes its notes to stderr, but be tolerant).
+    }
+  }
+  return values
+}
+
+/** Checks every entry of `cosign verify -o json` names `digest` and a known signature type. */
+export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput {
+  const entries = jsonLines(stdout).find(Array.isArray)
+  if (!entries || entries.length === 0) {
+    return { count: 0, problems: ['cosign verify printed no signature claims'] }
+  }
+  const problems: string[] = []
+  let signer: SignerInfo | undefined
+  let tlogEntry: TlogEntry | undefined
+  entries.forEach((entry: unknown, i) => {
+    const critical = object(object(entry)['critical'])
+    const image = object(critical['image'])
+    const signed = image['docker-manifest-digest'] ?? image['Docker-manifest-digest']
+    if (signed !== digest) {
+      problems.push(
+        `signature ${i + 1} is for ${String(signed)}, not the resolved digest ${digest}`
+      )
+    }
+    if (!SIGNATURE_TYPES.includes(String(critical['type']))) {
+      problems.push(`signature ${i + 1} has an unknown type ${JSON.stringify(critical['type'])}`)
+    }
+    const optional = object(object(entry)['optional'])
+    const logIndex = object(object(optional['Bundle'])['Payload'])['logIndex']
+    if (typeof logIndex === 'number' && !tlogEntry) tlogEntry = { logIndex }
+    const subject = optional['Subject']
+    const issuer = optional['Issuer']
+    if (typeof subject === 'string' && typeof issuer === 'string' && !signer) {
+      signer = { kind: 'keyless', identity: subject, issuer }
+    }
+  })
+  return { count: entries.length, problems, signer, tlogEntry }
+}
+
+/** Checks the DSSE envelopes of `cosign verify-attestation --type vuln` are vuln claims on `digest`. */
+export function checkAttestationOutput(stdout: string, digest: string): string[] {
+  const envelopes = jsonLines(stdout)
+    .filter((value) => !Array.isArray(value))
+    .map(object)
+  if (envelopes.length === 0) return ['cosign verify-attestation printed no attestation']
+  const problems: string[] = []
+  envelopes.forEach((envelope, i) => {
+    let statement: Json
+    try {
+      statement = object(
+        JSON.parse(Buffer.from(String(envelope['payload']), 'base64').toString('utf8'))
+      )
+    } catch {
+      problems.push(`attestation ${i + 1} has no readable in-toto statement`)
+      return
+    }
+    if (statement['predicateType'] !== VULN_PREDICATE_TYPE) {
+      problems.push(
+        `attestation ${i + 1} is a ${String(statement['predicateType'])}, not a vuln attestation`
+      )
+    }
+    const subjects = Array.isArray(statement['subject']) ? statement['subject'] : []
+    const hex = digest.replace(/^sha256:/, '')
+    if (!subjects.some((s) => object(object(s)['digest'])['sha256'] === hex)) {
+      problems.push(`attestation ${i + 1} is not about the resolved digest ${digest}`)
+    }
+  })
+  return problems
+}

@@ -1,0 +1,207 @@
+// One flat, sorted list of everything trivy reported, the shape every report is built from.
+// It runs on reports of 100,000 findings: findings point at the report's own strings (no copies)
+// and the sort compares precomputed numbers first.
+import { SEVERITIES, type Severity } from '../types.js'
+import type { TrivyReport, TrivyResult, TrivyVulnerability } from '../trivy/report.js'
+
+export type FindingKind = 'vulnerability' | 'secret' | 'misconfiguration' | 'license'
+
+export interface Finding {
+  kind: FindingKind
+  /** CVE/GHSA id, secret rule id, misconfiguration id (AVD-…/KSV-…) or license name. */
+  id: string
+  severity: Severity
+  /** trivy's Target with any `@sha256:…` removed, so that it is stable from one build to the next. */
+  target: string
+  /** Package name (vulnerabilities and licenses). */
+  pkg?: string
+  /** Where the package or file sits in the image: a jar, a lock file, a secret's file. */
+  path?: string
+  installed?: string
+  fixed?: string
+  /** trivy's vulnerability status (`fixed`, `affected`, `will_not_fix`…). */
+  status?: string
+  title: string
+  description?: string
+  url?: string
+  /** CWE ids of a vulnerability (`CWE-79`), shared with the report, not copied. */
+  cwes?: string[]
+  /** CVSS v3 base score: the severity source's, else NVD's, else the highest of any vendor. */
+  cvssScore?: number
+  /** A vulnerability with a fixed version to upgrade to. */
+  fixable: boolean
+  /** First line of a secret or misconfiguration in its file. */
+  startLine?: number
+  endLine?: number
+}
+
+const SEVERITY_RANK: Record<string, number> = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]))
+
+/** 0 for CRITICAL … 4 for UNKNOWN: lower is worse. */
+export function severityRank(severity: Severity): number {
+  return SEVERITY_RANK[severity] ?? SEVERITIES.length - 1
+}
+
+/** trivy's severity string as a Severity; anything unexpected is UNKNOWN rather than an error. */
+export function toSeverity(value: unknown): Severity {
+  if (typeof value !== 'string') return 'UNKNOWN'
+  const upper = value.toUpperCase()
+  return upper in SEVERITY_RANK ? (upper as Severity) : 'UNKNOWN'
+}
+
+const DIGEST_SUFFIX = /@sha256:[a-f0-9]{64}/gi
+
+/** Removes `@sha256:<hex>` from a reference or target: digests change with every build. */
+export function stripDigest(text: string): string {
+  return text.includes('@sha256:') ? text.replace(DIGEST_SUFFIX, '') : text
+}
+
+/**
+ * The CVSS v3 score that matches trivy's severity: the vendor trivy took the severity from
+ * (SeveritySource) first, so the score and the severity tell the same story; then NVD; then the
+ * highest score of any vendor.
+ */
+export function cvssScore(vuln: TrivyVulnerability): number | undefined {
+  const cvss = vuln.CVSS
+  if (!cvss || typeof cvss !== 'object') return undefined
+  const score = (vendor: string | undefined): number | undefined => {
+    const value = vendor === undefined ? undefined : cvss[vendor]?.V3Score
+    return typeof value === 'number' && value > 0 ? value : undefined
+  }
+  const preferred = score(vuln.SeveritySource) ?? score('nvd')
+  if (preferred !== undefined) return preferred
+  let highest: number | undefined
+  for (const vendor of Object.keys(cvss)) {
+    const value = score(vendor)
+    if (value !== undefined && (highest === undefined || value > highest)) highest = value
+  }
+  return highest
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** A title for an advisory that has none (many distro advisories): its first sentence, short. */
+function headline(description: unknown): string | undefined {
+  const text = nonEmpty(description)
+  if (text === undefined) return undefined
+  const end = text.search(/\.\s/)
+  const sentence = end > 0 && end < 160 ? text.slice(0, end) : text
+  return sentence.length > 160 ? sentence.slice(0, 157).trimEnd() + '...' : sentence
+}
+
+function collect(result: TrivyResult, out: Finding[]): void {
+  const target = stripDigest(result.Target)
+  // A language result's target is the lock file or manifest the packages came from.
+  const langFile = result.Class === 'lang-pkgs' ? target : undefined
+  for (const v of result.Vulnerabilities ?? []) {
+    const fixed = nonEmpty(v.FixedVersion)
+    out.push({
+      kind: 'vulnerability',
+      id: String(v.VulnerabilityID),
+      severity: toSeverity(v.Severity),
+      target,
+      pkg: nonEmpty(v.PkgName),
+      path: nonEmpty(v.PkgPath) ?? langFile,
+      installed: nonEmpty(v.InstalledVersion),
+      fixed,
+      status: nonEmpty(v.Status),
+      title: nonEmpty(v.Title) ?? headline(v.Description) ?? String(v.VulnerabilityID),
+      description: nonEmpty(v.Description),
+      url: nonEmpty(v.PrimaryURL) ?? v.References?.find((r) => typeof r === 'string'),
+      cwes: Array.isArray(v.CweIDs) && v.CweIDs.length > 0 ? v.CweIDs : undefined,
+      cvssScore: cvssScore(v),
+      fixable: fixed !== undefined
+    })
+  }
+  for (const s of result.Secrets ?? []) {
+    out.push({
+      kind: 'secret',
+      id: String(s.RuleID),
+      severity: toSeverity(s.Severity),
+      target,
+      path: target,
+      title: nonEmpty(s.Title) ?? String(s.RuleID),
+      description: nonEmpty(s.Category) ? `Secret of category ${s.Category}` : undefined,
+      fixable: false,
+      startLine: typeof s.StartLine === 'number' ? s.StartLine : undefined,
+      endLine: typeof s.EndLine === 'number' ? s.EndLine : undefined
+    })
+  }
+  for (const m of result.Misconfigurations ?? []) {
+    // PASS and EXCEPTION entries only appear with --include-non-failures: they are not findings.
+    if (m.Status === 'PASS' || m.Status === 'EXCEPTION') continue
+    out.push({
+      kind: 'misconfiguration',
+      id: nonEmpty(m.ID) ?? String(m.AVDID),
+      severity: toSeverity(m.Severity),
+      target,
+      path: target,
+      title: nonEmpty(m.Title) ?? String(m.ID),
+      description: nonEmpty(
+        [m.Message, m.Resolution && `Resolution: ${m.Resolution}`, m.Description]
+          .filter((part) => nonEmpty(part))
+          .join('\n\n')
+      ),
+      url: nonEmpty(m.PrimaryURL),
+      fixable: false,
+      startLine: m.CauseMetadata?.StartLine || undefined,
+      endLine: m.CauseMetadata?.EndLine || undefined
+    })
+  }
+  for (const l of result.Licenses ?? []) {
+    const where = nonEmpty(l.PkgName) ?? nonEmpty(l.FilePath) ?? target
+    out.push({
+      kind: 'license',
+      id: String(l.Name),
+      severity: toSeverity(l.Severity),
+      target,
+      pkg: nonEmpty(l.PkgName),
+      path: nonEmpty(l.FilePath),
+      title: `${l.Category ?? 'unknown'} license ${l.Name} in ${where}`,
+      url: nonEmpty(l.Link),
+      fixable: false
+    })
+  }
+}
+
+/** Worst first: severity, then CVSS score, then fixable before unfixable, then id, package, target. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return severityRank(a.severity) - severityRank(b.severity) || compareSameSeverity(a, b)
+}
+
+function compareSameSeverity(a: Finding, b: Finding): number {
+  return (
+    (b.cvssScore ?? -1) - (a.cvssScore ?? -1) ||
+    Number(b.fixable) - Number(a.fixable) ||
+    compareText(a.id, b.id) ||
+    compareText(a.pkg ?? '', b.pkg ?? '') ||
+    compareText(a.target, b.target)
+  )
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** Every finding of every result, worst first. Keeps everything trivy reported (it already
+ * applied --ignore-unfixed, the ignore file and VEX). Sorted per severity, then concatenated:
+ * the same order as compareFindings, with fewer and cheaper comparisons. */
+export function collectFindings(report: TrivyReport): Finding[] {
+  const findings: Finding[] = []
+  for (const result of report.Results ?? []) collect(result, findings)
+  const bySeverity: Finding[][] = SEVERITIES.map(() => [])
+  for (const finding of findings) bySeverity[severityRank(finding.severity)]?.push(finding)
+  findings.length = 0
+  for (const group of bySeverity) {
+    group.sort(compareSameSeverity)
+    for (const finding of group) findings.push(finding)
+  }
+  return findings
+}
+
+/** Findings as given, or collected from a report: the reports accept either. */
+export function asFindings(input: readonly Finding[] | TrivyReport): readonly Finding[] {
+  return 'SchemaVersion' in input ? collectFindings(input) : input
+}

@@ -1,0 +1,81 @@
+// The sign, attest and verify steps: cosign on the resolved digest only. Registry credentials
+// (when given as inputs) reach it through a private Docker config rather than any command line,
+// nothing is signed past a failed gate, and verify defaults to what this run signed.
+import type { CosignTool, Signer } from '../cosign/commands.js'
+import { attestImage, prepareSigner, signImage, verifyImage, verifySpec } from '../cosign/commands.js'
+import type { Inputs } from '../inputs/get-inputs.js'
+import type { ResolvedImage } from '../types.js'
+import { writeDockerConfig } from '../registry/credentials.js'
+import type { RunState } from './run-state.js'
+import { vulnPredicate } from './scan-phase.js'
+import { privateTempDir } from '../secure-fs/private-dir.js'
+import type { InstalledTool } from '../tools/install.js'
+
+function cosignTool(inputs: Inputs, cosign: InstalledTool, image: ResolvedImage): CosignTool {
+  const credentials = inputs.registryCredentials
+  const env = credentials
+    ? { DOCKER_CONFIG: writeDockerConfig(privateTempDir(), image.ref.registry, credentials) }
+    : undefined
+  return { path: cosign.path, version: cosign.version, env }
+}
+
+/** Signs and attests when the gate passed; returns the signer for verify's defaults. */
+export async function signAndAttest(state: RunState): Promise<Signer | undefined> {
+  const { inputs, steps, image, scan } = state
+  const { cosign, trivy } = state.tools
+  if (!cosign || !image || !(steps.isSelected('sign') || steps.isSelected('attest'))) return
+  if (state.gate?.verdict === 'failed') {
+    steps.skip('sign', 'the gate failed')
+    steps.skip('attest', 'the gate failed')
+    return undefined
+  }
+  const tool = cosignTool(inputs, cosign, image)
+  // Keyless: fails here, before cosign starts, when the job has no OIDC token.
+  const signer = await prepareSigner(tool, {
+    key: inputs.cosignKey,
+    password: inputs.cosignPassword,
+    tlogUpload: inputs.tlogUpload
+  })
+  if (steps.isSelected('sign')) {
+    const options = { annotations: inputs.annotations, recursive: inputs.recursive }
+    state.sign = await steps.run('sign', () => signImage(tool, signer, image, options))
+  }
+  if (steps.isSelected('attest') && trivy && scan) {
+    state.attest = await steps.run('attest', async () =>
+      attestImage(tool, signer, image, await vulnPredicate(trivy, scan.reportFile))
+    )
+  }
+  return signer
+}
+
+export async function verifyImageSignature(
+  state: RunState,
+  signer: Signer | undefined
+): Promise<void> {
+  const { inputs, steps, image } = state
+  const cosign = state.tools.cosign
+  if (!cosign || !image || !steps.isSelected('verify')) return
+  if (steps.isSelected('sign') && !state.sign) {
+    // verify checks what this run signed; with nothing signed there is nothing of ours to check.
+    steps.skip('verify', 'nothing was signed: the gate failed')
+    return
+  }
+  const attestation = inputs.steps.has('attest')
+  const spec = verifySpec(
+    {
+      publicKey: inputs.cosignPublicKey,
+      certificateIdentity: inputs.certificateIdentity,
+      certificateIdentityRegexp: inputs.certificateIdentityRegexp,
+      certificateOidcIssuer: inputs.certificateOidcIssuer,
+      tlogUpload: inputs.tlogUpload,
+      attestation
+    },
+    signer
+  )
+  const tool = cosignTool(inputs, cosign, image)
+  state.verify = await steps.run(
+    'verify',
+    () => verifyImage(tool, image, spec, { tlogUpload: inputs.tlogUpload, attestation }),
+    (result) => (result.verified ? 'passed' : 'failed')
+  )
+}

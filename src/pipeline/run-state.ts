@@ -1,0 +1,34 @@
+// What one run has produced so far, phase by phase; the report phase renders it whatever happened.
+import type { Inputs } from '../inputs/get-inputs.js'
+import type { ResolvedImage, SignResult, VerifyResult } from '../types.js'
+import type { StepLog } from './step-log.js'
+import type { InstalledTool } from '../tools/install.js'
+import type { Finding } from '../findings/findings.js'
+import type { GateResult } from '../findings/gate.js'
+import type { SarifBuild } from '../publish/sarif.js'
+
+/** The scan as the rest of the run needs it: the parsed report itself is not kept (see scanImage). */
+export interface ScanOutcome {
+  reportFile: string
+  findings: Finding[]
+}
+
+export interface RunState {
+  inputs: Inputs
+  steps: StepLog
+  tools: { trivy?: InstalledTool; cosign?: InstalledTool }
+  /** Absent when the image is not read from a registry (image-source docker, podman, tarball). */
+  image?: ResolvedImage
+  scan?: ScanOutcome
+  gate?: GateResult
+  sign?: SignResult
+  attest?: SignResult
+  verify?: VerifyResult
+  /** The failure that stopped the pipeline (a tool crash, an unreachable registry…), if any. */
+  failure?: unknown
+  sarif?: SarifBuild
+  /** Title and place (the Dockerfile) of the gate's verdict, for the step's failure annotation. */
+  verdictAnnotation?: { title: string; file?: string; startLine?: number }
+  /** Parts of the report phase that could not be done (each fails the step, after the rest). */
+  reportFailures: string[]
+}

@@ -1,0 +1,145 @@
+// The report phase: SARIF, log lines, job summary, annotations, outputs and the code-scanning
+// upload, from whatever the run produced. It runs also after a failure, and a part that fails here
+// is recorded (and fails the step) without keeping the other parts from being written.
+import * as core from '@actions/core'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, relative, sep } from 'node:path'
+import { describeError } from '../errors.js'
+import { formatImageRef, imageName } from '../registry/image.js'
+import type { Inputs } from '../inputs/get-inputs.js'
+import { writeOutputs } from './outputs.js'
+import { finalStageFromLine } from './dockerfile.js'
+import { buildAnnotations, MAX_ANNOTATIONS_PER_LEVEL } from './annotations.js'
+import { renderLogText } from './log-text.js'
+import { buildSarif, type SarifBuild } from './sarif.js'
+import { renderSummary, type RunSummaryInput } from './summary.js'
+import type { RunState } from '../pipeline/run-state.js'
+import { uploadContext, uploadSarif } from './upload-sarif.js'
+
+export interface DockerfileLocation {
+  /** Workspace-relative, forward slashes: what SARIF and annotations name. */
+  uri: string
+  /** The line of the final stage's FROM (1 when there is none to find). */
+  line: number
+}
+
+export async function publish(state: RunState): Promise<void> {
+  const { inputs } = state
+  const dockerfile = attempt(state, 'read the dockerfile', () => dockerfileLocation(inputs))
+  const sarif = state.scan
+    ? attempt(state, 'write the SARIF file', () => writeSarif(state, dockerfile))
+    : undefined
+  state.sarif = sarif
+  writeOutputs(state, sarif ? inputs.sarifFile : undefined)
+  const summary = summaryInput(state, sarif)
+  core.info(renderLogText(summary))
+  if (inputs.summary) {
+    await attemptAsync(state, 'write the job summary', async () => {
+      await core.summary.addRaw(renderSummary(summary)).write()
+    })
+  }
+  if (inputs.annotate && state.scan && state.gate) {
+    attempt(state, 'add annotations', () => annotate(state, dockerfile))
+  }
+  if (sarif && inputs.uploadSarif) {
+    await attemptAsync(state, 'upload the SARIF to code scanning', () => upload(inputs, sarif))
+  }
+}
+
+function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummaryInput {
+  const { inputs, tools } = state
+  return {
+    imageInput: formatImageRef(inputs.image),
+    image: state.image,
+    steps: state.steps.all(),
+    gate: state.gate,
+    findings: state.scan?.findings,
+    sarif: sarif && {
+      file: inputs.sarifFile,
+      resultCount: sarif.resultCount,
+      truncated: sarif.truncated
+    },
+    reportFile: state.scan?.reportFile,
+    sign: state.sign,
+    attest: state.attest,
+    verify: state.verify,
+    toolVersions: { trivy: tools.trivy?.version, cosign: tools.cosign?.version },
+    failure: state.failure === undefined ? undefined : describeError(state.failure)
+  }
+}
+
+/**
+ * The worst findings become warnings. The verdict's error annotation is not emitted here: the step's
+ * own failure carries its title and place (see main.ts), so a failed gate reads as one error.
+ */
+function annotate(state: RunState, dockerfile: DockerfileLocation | undefined): void {
+  const { scan, gate } = state
+  if (!scan || !gate) return
+  const annotations = buildAnnotations(scan.findings, gate, {
+    dockerfile: dockerfile && { path: dockerfile.uri, line: dockerfile.line },
+    image: formatImageRef(state.inputs.image),
+    warningsLeft: MAX_ANNOTATIONS_PER_LEVEL - operationalWarnings(state)
+  })
+  for (const { level, message, ...place } of annotations) {
+    if (level === 'warning') core.warning(message, place)
+    else state.verdictAnnotation = place
+  }
+}
+
+/** The warnings this run has already given (they share GitHub's 10 per step with the findings). */
+function operationalWarnings(state: RunState): number {
+  const unpinned = [state.tools.trivy, state.tools.cosign].filter((tool) => tool && !tool.pinned)
+  return unpinned.length + (state.sarif?.truncated ? 1 : 0)
+}
+
+function dockerfileLocation(inputs: Inputs): DockerfileLocation | undefined {
+  if (!inputs.dockerfile) return undefined
+  const text = readFileSync(inputs.dockerfile, 'utf8')
+  const uri = relative(inputs.workspace, inputs.dockerfile).split(sep).join('/')
+  return { uri, line: finalStageFromLine(text) ?? 1 }
+}
+
+function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined): SarifBuild {
+  const { inputs, scan, tools } = state
+  const build = buildSarif(scan?.findings ?? [], {
+    toolVersion: tools.trivy?.version ?? inputs.trivy.version,
+    category: inputs.sarifCategory,
+    imageName: imageName(inputs.image),
+    dockerfile
+  })
+  mkdirSync(dirname(inputs.sarifFile), { recursive: true })
+  writeFileSync(inputs.sarifFile, build.bytes)
+  if (build.truncated) core.warning(`SARIF: ${build.truncated.reason}`)
+  core.info(`SARIF: ${build.resultCount} results written to ${inputs.sarifFile}`)
+  return build
+}
+
+async function upload(inputs: Inputs, sarif: SarifBuild): Promise<void> {
+  const result = await uploadSarif({
+    sarif: sarif.bytes,
+    token: inputs.githubToken,
+    ...uploadContext()
+  })
+  core.info(`SARIF uploaded to code scanning (id ${result.sarifId}, ${result.status})`)
+}
+
+function attempt<T>(state: RunState, what: string, work: () => T): T | undefined {
+  try {
+    return work()
+  } catch (error) {
+    state.reportFailures.push(`could not ${what}: ${describeError(error)}`)
+    return undefined
+  }
+}
+
+async function attemptAsync(
+  state: RunState,
+  what: string,
+  work: () => Promise<void>
+): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    state.reportFailures.push(`could not ${what}: ${describeError(error)}`)
+  }
+}

@@ -1,0 +1,261 @@
+// Image references: parsing (pure, used by the input boundary) and digest resolution (the
+// registry round trip that happens once, before any step).
+import * as core from '@actions/core'
+import { RegistryClient, type RegistryFetchOptions } from '@sigstore/oci/dist/registry.js'
+import type { ImageRef, ResolvedImage } from '../types.js'
+import { registryCredentials, type RegistryCredentials } from './credentials.js'
+
+export type { RegistryCredentials } from './credentials.js'
+
+const DOCKER_HUB = 'docker.io'
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
+// The grammar of github.com/distribution/reference, lower case only as docker requires.
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+const DOMAIN =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$/
+const IPV6_DOMAIN = /^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/
+const TAG = /^[\w][\w.-]{0,127}$/
+const DIGEST = /^sha256:[a-f0-9]{64}$/
+
+/**
+ * Parses `name[:tag][@sha256:…]` the way docker does. Throws an Error whose message says what is
+ * wrong (the input boundary wraps it into an InputError).
+ */
+export function parseImageRef(input: string): ImageRef {
+  const text = input.trim()
+  if (text === '') throw new Error('is empty')
+  if (/[^\w.:/@[\]-]/.test(text)) {
+    throw new Error(`"${text}" contains characters that cannot be in an image reference`)
+  }
+  let rest = text
+  let digest: string | undefined
+  const at = rest.indexOf('@')
+  if (at !== -1) {
+    digest = rest.slice(at + 1)
+    rest = rest.slice(0, at)
+    if (!DIGEST.test(digest))
+      throw new Error(`"${digest}" is not a sha256:<64 lower-case hex> digest`)
+  }
+  let tag: string | undefined
+  const lastSlash = rest.lastIndexOf('/')
+  const colon = rest.lastIndexOf(':')
+  if (colon > lastSlash) {
+    tag = rest.slice(colon + 1)
+    rest = rest.slice(0, colon)
+    if (!TAG.test(tag)) throw new Error(`tag "${tag}" is not a valid tag`)
+  }
+  const parts = rest.split('/')
+  let registry = DOCKER_HUB
+  const first = parts[0] ?? ''
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))
+  ) {
+    if (!DOMAIN.test(first) && !IPV6_DOMAIN.test(first))
+      throw new Error(`registry "${first}" is not a host name`)
+    registry = DOCKER_HUB_ALIASES.has(first.toLowerCase()) ? DOCKER_HUB : first.toLowerCase()
+    parts.shift()
+  }
+  for (const part of parts) {
+    if (!PATH_COMPONENT.test(part)) {
+      const hint = part.toLowerCase() !== part ? ' (repository names must be lower case)' : ''
+      throw new Error(`"${part}" is not a valid repository path component${hint}`)
+    }
+  }
+  if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library')
+  const repository = parts.join('/')
+  if (repository.length > 255) throw new Error('the repository name is longer than 255 characters')
+  return { registry, repository, tag: tag ?? (digest ? undefined : 'latest'), digest }
+}
+
+/** `registry/repository`, the name tools see. */
+export function imageName(ref: ImageRef): string {
+  return `${ref.registry}/${ref.repository}`
+}
+
+/** The reference as the user would write it, normalised: `docker.io/library/alpine:3.20`. */
+export function formatImageRef(ref: ImageRef): string {
+  return imageName(ref) + (ref.tag ? `:${ref.tag}` : '') + (ref.digest ? `@${ref.digest}` : '')
+}
+
+/** True for registries that docker, skopeo and cosign reach over plain HTTP. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:[0-9]+$/, '').replace(/^\[(.*)\]$/, '$1')
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+const MANIFEST_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+]
+const INDEX_MEDIA_TYPES = new Set([MANIFEST_MEDIA_TYPES[0], MANIFEST_MEDIA_TYPES[2]])
+// Retries cover 5xx/429 and dropped connections; the timeout keeps a dead registry from hanging the
+// job. Proxies come from HTTPS_PROXY/NO_PROXY (make-fetch-happen reads them when none is given).
+const FETCH_OPTIONS = { retry: { retries: 2, minTimeout: 300 }, timeout: 30000 }
+// The package's type is a Pick over make-fetch-happen's options, whose types it does not ship.
+const CLIENT_OPTIONS = FETCH_OPTIONS as Partial<RegistryFetchOptions> as RegistryFetchOptions
+
+interface ManifestHead {
+  digest: string
+  mediaType: string
+}
+
+/** An HTTP status that the registry answered with, as opposed to a network failure. */
+class RegistryStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+/** The host that serves the registry API: Docker Hub's is not the name images use. */
+function apiHost(registry: string): string {
+  return registry === DOCKER_HUB ? 'registry-1.docker.io' : registry
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof RegistryStatusError) return error.status
+  const status = (error as { statusCode?: unknown } | null)?.statusCode
+  return typeof status === 'number' ? status : undefined
+}
+
+/** The innermost message of a network failure ("connect ECONNREFUSED 127.0.0.1:1"), if it is one. */
+function networkCause(error: unknown): string | undefined {
+  let found: string | undefined
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as NodeJS.ErrnoException).code
+    if (typeof code === 'string' || current.name === 'TimeoutError') found = current.message
+    current = current.cause
+  }
+  // make-fetch-happen wraps the socket error in "request to <url> failed, reason: …".
+  return found?.replace(/^request to \S+ failed, reason: /, '')
+}
+
+/**
+ * Anonymous pull from a registry that wants a bearer token even for public images (Docker Hub,
+ * GHCR). The OCI client's signIn cannot do this: it probes with a push request and always sends
+ * basic credentials to the token server.
+ */
+async function anonymousManifestHead(registry: string, repository: string, reference: string) {
+  const signal = AbortSignal.timeout(FETCH_OPTIONS.timeout)
+  const scheme = isLoopbackRegistry(registry) ? 'http' : 'https'
+  const url = `${scheme}://${apiHost(registry)}/v2/${repository}/manifests/${reference}`
+  const accept = MANIFEST_MEDIA_TYPES.join(',')
+  const probe = await fetch(url, { method: 'HEAD', headers: { Accept: accept }, signal })
+  const challenge = probe.headers.get('www-authenticate') ?? ''
+  const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1] ?? ''
+  if (probe.status !== 401 || !/^bearer /i.test(challenge) || !param('realm')) {
+    return probe
+  }
+  const tokenUrl = new URL(param('realm'))
+  if (param('service')) tokenUrl.searchParams.set('service', param('service'))
+  tokenUrl.searchParams.set('scope', `repository:${repository}:pull`)
+  const tokenResponse = await fetch(tokenUrl, { signal })
+  if (!tokenResponse.ok) return tokenResponse
+  const body = (await tokenResponse.json()) as { token?: string; access_token?: string }
+  const token = body.token ?? body.access_token ?? ''
+  return fetch(url, {
+    method: 'HEAD',
+    headers: { Accept: accept, Authorization: `Bearer ${token}` },
+    signal
+  })
+}
+
+/** HEAD of the manifest, signing in only when the registry asks for it (401). */
+async function headManifest(
+  ref: ImageRef,
+  reference: string,
+  credentials: RegistryCredentials | undefined
+): Promise<ManifestHead> {
+  // The client speaks plain HTTP to localhost and 127.0.0.1 only, HTTPS to everything else.
+  const client = new RegistryClient(apiHost(ref.registry), ref.repository, CLIENT_OPTIONS)
+  try {
+    return await client.checkManifest(reference)
+  } catch (error) {
+    if (statusOf(error) !== 401) throw error
+  }
+  if (credentials) {
+    await client.signIn(credentials)
+    return client.checkManifest(reference)
+  }
+  const response = await anonymousManifestHead(ref.registry, ref.repository, reference)
+  if (response.status !== 200) {
+    throw new RegistryStatusError(response.status, `HTTP ${response.status} from ${response.url}`)
+  }
+  return {
+    digest: response.headers.get('docker-content-digest') ?? '',
+    mediaType: response.headers.get('content-type') ?? ''
+  }
+}
+
+function resolutionError(
+  error: unknown,
+  shown: string,
+  registry: string,
+  hadCredentials: boolean
+): Error {
+  const status = statusOf(error)
+  const network = status === undefined ? networkCause(error) : undefined
+  let message: string
+  if (status === 404) {
+    message = `Image ${shown} was not found in ${registry}: check the tag or digest`
+  } else if (status === 401 || status === 403) {
+    message = hadCredentials
+      ? `Image ${shown}: the registry refused the credentials: check registry-username/registry-password or docker login`
+      : `Image ${shown}: the registry refused anonymous access and no credentials were found: set registry-username/registry-password or docker login`
+  } else if (network !== undefined) {
+    message = `Image ${shown}: could not reach ${registry}: ${network}`
+  } else if (status !== undefined) {
+    message = `Image ${shown}: ${registry} answered HTTP ${status}: check the registry's status and try again`
+  } else {
+    // A malformed auth challenge or token answer: the sign-in failed, not the network.
+    message = `Image ${shown}: signing in to ${registry} failed: ${(error as Error).message}`
+  }
+  return new Error(message, { cause: error })
+}
+
+/**
+ * Resolves the reference to the digest the registry holds (the index's digest for a multi-platform
+ * image). A pinned digest is confirmed with the registry rather than trusted.
+ */
+export async function resolveImage(
+  ref: ImageRef,
+  credentials?: RegistryCredentials
+): Promise<ResolvedImage> {
+  const shown = formatImageRef(ref)
+  const lookup = registryCredentials(ref.registry, credentials)
+  for (const note of lookup.notes) core.info(note)
+  if (lookup.source) core.info(`Using credentials for ${ref.registry} from ${lookup.source}`)
+  const reference = ref.digest ?? ref.tag ?? 'latest'
+  let head: ManifestHead
+  try {
+    head = await headManifest(ref, reference, lookup.credentials)
+  } catch (error) {
+    throw resolutionError(error, shown, ref.registry, lookup.credentials !== undefined)
+  }
+  const digest = ref.digest ?? head.digest
+  if (!DIGEST.test(digest)) {
+    throw new Error(
+      `Image ${shown}: ${ref.registry} did not return a sha256 digest for ${reference} (got "${head.digest}"): pin the image by digest`
+    )
+  }
+  if (ref.digest && head.digest && head.digest !== ref.digest) {
+    throw new Error(
+      `Image ${shown}: ${ref.registry} answered with digest ${head.digest} for ${ref.digest}: the registry is not serving the pinned content`
+    )
+  }
+  const mediaType = (head.mediaType.split(';')[0] ?? '').trim()
+  const name = imageName(ref)
+  return {
+    ref: { ...ref, digest },
+    name,
+    digest,
+    pinnedRef: `${name}@${digest}`,
+    mediaType,
+    isIndex: INDEX_MEDIA_TYPES.has(mediaType)
+  }
+}
