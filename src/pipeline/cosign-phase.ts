@@ -2,7 +2,13 @@
 // (when given as inputs) reach it through a private Docker config rather than any command line,
 // nothing is signed past a failed gate, and verify defaults to what this run signed.
 import type { CosignTool, Signer } from '../cosign/commands.js'
-import { attestImage, prepareSigner, signImage, verifyImage, verifySpec } from '../cosign/commands.js'
+import {
+  attestImage,
+  prepareSigner,
+  signImage,
+  verifyImage,
+  verifySpec
+} from '../cosign/commands.js'
 import type { Inputs } from '../inputs/get-inputs.js'
 import type { ResolvedImage } from '../types.js'
 import { writeDockerConfig } from '../registry/credentials.js'

@@ -4,7 +4,11 @@ import { collectFindings } from '../../../src/findings/findings.js'
 import { evaluateGate } from '../../../src/findings/gate.js'
 import { renderLogText } from '../../../src/publish/log-text.js'
 import { buildSarif } from '../../../src/publish/sarif.js'
-import { renderSummary, SUMMARY_MAX_BYTES, type RunSummaryInput } from '../../../src/publish/summary.js'
+import {
+  renderSummary,
+  SUMMARY_MAX_BYTES,
+  type RunSummaryInput
+} from '../../../src/publish/summary.js'
 import type { TrivyReport } from '../../../src/trivy/report.js'
 import { generateReport, loadFixtures } from '../../harness/generate-report.js'
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
-import { formatImageRef, imageName, isLoopbackRegistry, parseImageRef } from '../../../src/registry/image.js'
+import {
+  formatImageRef,
+  imageName,
+  isLoopbackRegistry,
+  parseImageRef
+} from '../../../src/registry/image.js'
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32)
 

@@ -20,7 +20,8 @@ jest.unstable_mockModule('@actions/core', () => ({
   info: (message: string) => log.info.push(message),
   warning: (message: string | Error) => log.warning.push(String(message))
 }))
-const { dbCacheKeys, restoreDb, saveDb, trivyCacheDir } = await import('../../../src/trivy/db-cache.js')
+const { dbCacheKeys, restoreDb, saveDb, trivyCacheDir } =
+  await import('../../../src/trivy/db-cache.js')
 
 const DAY = new Date('2026-11-25T23:59:00Z')
 const PREFIX = `imgsec-trivy-db-${process.platform}-${process.arch}-`
