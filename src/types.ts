@@ -1,4 +1,5 @@
-// Types shared by the pipeline's phases and the report code: what each step produced. Data only.
+// The shared domain types (steps, severities, images, keys, what each step produced): data only, so
+// that the input boundary, the tools and the reports all depend on this module and not on each other.
 
 export const STEPS = ['scan', 'gate', 'sign', 'attest', 'verify'] as const
 export type Step = (typeof STEPS)[number]
@@ -67,4 +68,25 @@ export interface VerifyResult {
   tlogEntry?: TlogEntry
   /** Why verification failed, when it did. */
   failure?: string
+}
+
+export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
+export type Scanner = (typeof SCANNERS)[number]
+
+export type ImageSource =
+  | { kind: 'registry' }
+  | { kind: 'docker' }
+  | { kind: 'podman' }
+  /** An image tarball, absolute path inside the workspace. */
+  | { kind: 'tarball'; path: string }
+
+/** A key given as PEM contents, a file path (absolute), or a URI handed to cosign as is. */
+export type KeyInput =
+  { kind: 'pem'; pem: string } | { kind: 'path'; path: string } | { kind: 'uri'; uri: string }
+
+export interface ToolVersionInput {
+  /** Semver without a leading `v`, e.g. `0.74.0`. */
+  version: string
+  /** Expected SHA-256 (lower-case hex) of this platform's release asset, when the user gave one. */
+  sha256?: string
 }

@@ -18,17 +18,12 @@ import {
 } from './args.js'
 import { checkAttestationOutput, checkVerifyOutput } from './output.js'
 import { InputError, ToolError } from '../errors.js'
-import type { KeyInput } from '../inputs/get-inputs.js'
-import {
-  fingerprintOfFile,
-  keyRef,
-  publicKeyFingerprint,
-  registerKeySecrets,
-  writePrivateFile
-} from './keys.js'
+import type { KeyInput } from '../types.js'
+import { fingerprintOfFile, keyRef, publicKeyFingerprint, registerKeySecrets } from './keys.js'
 import { assertIdTokenAvailable, workflowIdentity } from './oidc.js'
 import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
+import { writePrivateFile } from '../secure-fs/private-file.js'
 import { runTool, tail } from '../tools/exec.js'
 
 export interface CosignTool {

@@ -1,12 +1,11 @@
 // cosign keys as the inputs give them: PEM contents go to a 0600 file in the run's private temporary
 // directory (removed at the end and by the post entry), paths and key URIs are handed to cosign as
 // they are. Secrets are registered with the runner line by line, because it masks line by line.
-import * as core from '@actions/core'
 import { createHash, createPublicKey } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { KeyInput } from '../inputs/get-inputs.js'
-import { privateTempDir } from '../secure-fs/private-dir.js'
+import { existsSync, readFileSync } from 'node:fs'
+import type { KeyInput } from '../types.js'
+import { writePrivateFile } from '../secure-fs/private-file.js'
+import { registerSecret } from '../secure-fs/secrets.js'
 
 export interface KeyRef {
   /** What cosign's `--key` gets: a file path or a key URI. */
@@ -15,35 +14,13 @@ export interface KeyRef {
   source: string
 }
 
-const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
-// Shorter lines (the tail of a base64 block, `Proc-Type: 4`) would mask common text all over the log.
-const MIN_MASKED_LINE = 8
-
-/** Masks each non-trivial line of a multi-line secret such as a PEM key. */
-export function registerSecretLines(value: string): void {
-  for (const line of value.split(/\r?\n/)) {
-    const text = line.trim()
-    if (text.length >= MIN_MASKED_LINE && !PEM_ARMOUR.test(text)) core.setSecret(text)
-  }
-}
-
 /** Masks the signing key (its lines, or the variable an `env://` URI names) and its password. */
 export function registerKeySecrets(key?: KeyInput, password?: string): void {
-  if (password) core.setSecret(password)
-  if (key?.kind === 'pem') registerSecretLines(key.pem)
+  registerSecret(password)
+  if (key?.kind === 'pem') registerSecret(key.pem)
   if (key?.kind === 'uri' && key.uri.startsWith('env://')) {
-    const value = process.env[key.uri.slice('env://'.length)]
-    if (value) registerSecretLines(value)
+    registerSecret(process.env[key.uri.slice('env://'.length)])
   }
-}
-
-/** Writes `contents` to `name` in the private directory, readable by this user only. */
-export function writePrivateFile(name: string, contents: string): string {
-  const file = join(privateTempDir(), name)
-  writeFileSync(file, contents, { mode: 0o600 })
-  // The mode of writeFileSync applies only to a new file.
-  chmodSync(file, 0o600)
-  return file
 }
 
 function pemText(pem: string): string {
@@ -58,7 +35,7 @@ function pemText(pem: string): string {
 export function keyRef(key: KeyInput, fileName: string, secret = true): KeyRef {
   switch (key.kind) {
     case 'pem':
-      if (secret) registerSecretLines(key.pem)
+      if (secret) registerSecret(key.pem)
       return {
         ref: writePrivateFile(fileName, pemText(key.pem)),
         source: 'PEM contents of the input'

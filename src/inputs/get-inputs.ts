@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
+import { registerSecret } from '../secure-fs/secrets.js'
 import {
   isPem,
   parseBaseUrl,
@@ -13,7 +14,6 @@ import {
   parseList,
   parsePath,
   parseSha256,
-  secretLines,
   shown
 } from './parsers.js'
 import {
@@ -24,74 +24,17 @@ import {
   parseImage,
   parsePlatform
 } from './rules.js'
+import type { Inputs } from './inputs.js'
 import { normalizeVersion, versionProblem } from '../tools/releases.js'
-import { STEPS, type FailOn, type ImageRef, type Step } from '../types.js'
-
-export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const
-export type Scanner = (typeof SCANNERS)[number]
-
-export type ImageSource =
-  | { kind: 'registry' }
-  | { kind: 'docker' }
-  | { kind: 'podman' }
-  /** An image tarball, absolute path inside the workspace. */
-  | { kind: 'tarball'; path: string }
-
-/** A key given as PEM contents, a file path (absolute), or a URI handed to cosign as is. */
-export type KeyInput =
-  { kind: 'pem'; pem: string } | { kind: 'path'; path: string } | { kind: 'uri'; uri: string }
-
-export interface ToolVersionInput {
-  /** Semver without a leading `v`, e.g. `0.74.0`. */
-  version: string
-  /** Expected SHA-256 (lower-case hex) of this platform's release asset, when the user gave one. */
-  sha256?: string
-}
-
-export interface Inputs {
-  image: ImageRef
-  /** The selected steps; they always run in STEPS order. */
-  steps: ReadonlySet<Step>
-  failOn: FailOn
-  ignoreUnfixed: boolean
-  /** Absolute path; `.trivyignore` in the workspace when it exists and the input is empty. */
-  ignoreFile?: string
-  /** Absolute paths of VEX documents. */
-  vex: string[]
-  scanners: Scanner[]
-  platform?: string
-  imageSource: ImageSource
-  trivy: ToolVersionInput
-  cosign: ToolVersionInput
-  /** No trailing slash. */
-  downloadBaseUrl: string
-  /** Empty means trivy's own default order. */
-  trivyDbRepositories: string[]
-  cacheDb: boolean
-  cosignKey?: KeyInput
-  cosignPassword?: string
-  /** `uri` kind also carries https:// URLs. */
-  cosignPublicKey?: KeyInput
-  certificateIdentity?: string
-  certificateIdentityRegexp?: string
-  certificateOidcIssuer: string
-  /** `key=value` pairs, in the order given. */
-  annotations: Array<[string, string]>
-  recursive: boolean
-  tlogUpload: boolean
-  registryCredentials?: { username: string; password: string }
-  /** Absolute path inside the workspace. */
-  sarifFile: string
-  sarifCategory: string
-  uploadSarif: boolean
-  summary: boolean
-  annotate: boolean
-  /** Absolute path inside the workspace. */
-  dockerfile?: string
-  githubToken: string
-  /** GITHUB_WORKSPACE, or the current directory outside a runner. */
-  workspace: string
-}
+import {
+  SCANNERS,
+  STEPS,
+  type FailOn,
+  type ImageSource,
+  type Scanner,
+  type Step,
+  type ToolVersionInput
+} from '../types.js'
 
 /**
  * The defaults of action.yml, applied here as well because outside a workflow (INPUT_* set by
@@ -145,7 +88,7 @@ function input(name: InputName): string {
 /** Reads a secret input and registers it with the runner before anything else can log it. */
 function secret(name: InputName): string {
   const value = input(name)
-  if (value) core.setSecret(value)
+  registerSecret(value)
   return value
 }
 
@@ -155,11 +98,8 @@ export function getInputs(): Inputs {
   const registryPassword = secret('registry-password')
   const githubToken = secret('github-token')
   const cosignKeyText = input('cosign-key')
-  if (isPem(cosignKeyText) || /[\r\n]/.test(cosignKeyText)) {
-    // Line by line too: a multi-line secret is only masked reliably one line at a time.
-    core.setSecret(cosignKeyText)
-    for (const line of secretLines(cosignKeyText)) core.setSecret(line)
-  }
+  // A key given by its contents is a secret; a path or a key URI is not.
+  if (isPem(cosignKeyText) || /[\r\n]/.test(cosignKeyText)) registerSecret(cosignKeyText)
 
   const workspace = resolve(process.env['GITHUB_WORKSPACE'] || process.cwd())
   const roots = [workspace]

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { InputError } from '../errors.js'
-import type { KeyInput } from './get-inputs.js'
+import type { KeyInput } from '../types.js'
 
 /** A user's value for an error message: quoted, escaped onto one line, cut short. */
 export function shown(value: string): string {
@@ -163,12 +163,4 @@ export function parseKey(
       : 'the value is none of these'
     throw new InputError(name, `must be ${allowed}; ${problem}`)
   }
-}
-
-/** The lines of a PEM value that carry key material (headers would mask common words in logs). */
-export function secretLines(value: string): string[] {
-  return value
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length >= 8 && !line.startsWith('-----'))
 }

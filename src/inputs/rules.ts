@@ -2,8 +2,8 @@
 // and the rules that span several inputs (impossible step combinations, conflicting keys). Pure:
 // get-inputs.ts reads the values and hands them over.
 import { InputError } from '../errors.js'
-import { parseImageRef } from '../registry/image.js'
-import type { Inputs } from './get-inputs.js'
+import { parseImageRef } from '../registry/image-ref.js'
+import type { Inputs } from './inputs.js'
 import { parseList, shown } from './parsers.js'
 import type { ImageRef } from '../types.js'
 

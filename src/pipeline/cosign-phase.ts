@@ -9,7 +9,7 @@ import {
   verifyImage,
   verifySpec
 } from '../cosign/commands.js'
-import type { Inputs } from '../inputs/get-inputs.js'
+import type { Inputs } from '../inputs/inputs.js'
 import type { ResolvedImage } from '../types.js'
 import { writeDockerConfig } from '../registry/credentials.js'
 import type { RunState } from './run-state.js'

@@ -1,5 +1,5 @@
 // What one run has produced so far, phase by phase; the report phase renders it whatever happened.
-import type { Inputs } from '../inputs/get-inputs.js'
+import type { Inputs } from '../inputs/inputs.js'
 import type { ResolvedImage, SignResult, VerifyResult } from '../types.js'
 import type { StepLog } from './step-log.js'
 import type { InstalledTool } from '../tools/install.js'

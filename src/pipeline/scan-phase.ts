@@ -2,7 +2,7 @@
 // between runs in the Actions cache (saved even when the scan or the gate fails: the DB is as good
 // either way), and the verdict computed from the JSON report.
 import { join } from 'node:path'
-import { formatImageRef } from '../registry/image.js'
+import { formatImageRef } from '../registry/image-ref.js'
 import { collectFindings } from '../findings/findings.js'
 import { evaluateGate } from '../findings/gate.js'
 import type { RunState, ScanOutcome } from './run-state.js'

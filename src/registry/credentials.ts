@@ -1,9 +1,11 @@
 // Registry credentials: the `registry-username`/`registry-password` inputs, else the Docker config
 // that `docker login` and docker/login-action write. Also writes a private Docker config for the
 // tools we run (cosign, trivy read it through DOCKER_CONFIG), so passwords never touch a command line.
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { writePrivateFileAt } from '../secure-fs/private-file.js'
+import { DOCKER_HUB, DOCKER_HUB_ALIASES } from './image-ref.js'
 
 export interface RegistryCredentials {
   username: string
@@ -31,8 +33,6 @@ interface DockerConfigFile {
   credHelpers?: Record<string, string>
 }
 
-const DOCKER_HUB = 'docker.io'
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
 // The key docker itself (and go-containerregistry, hence cosign and trivy) uses for Docker Hub.
 const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/'
 
@@ -132,10 +132,6 @@ export function writeDockerConfig(
   const key = canonicalRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry
   const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
   const file = join(dir, 'config.json')
-  writeFileSync(file, JSON.stringify({ auths: { [key]: { auth } } }, null, 2) + '\n', {
-    mode: 0o600
-  })
-  // writeFileSync's mode only applies when it creates the file.
-  chmodSync(file, 0o600)
+  writePrivateFileAt(file, JSON.stringify({ auths: { [key]: { auth } } }, null, 2) + '\n')
   return dir
 }

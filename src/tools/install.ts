@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { InputError } from '../errors.js'
-import type { ToolVersionInput } from '../inputs/get-inputs.js'
+import type { ToolVersionInput } from '../types.js'
 import {
   assetKind,
   assetName,

@@ -5,7 +5,7 @@ import * as core from '@actions/core'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { ToolError } from '../errors.js'
-import type { ImageSource, Scanner } from '../inputs/get-inputs.js'
+import type { ImageSource, Scanner } from '../types.js'
 import { parseReport, type TrivyReport } from './report.js'
 import { runTool, tail } from '../tools/exec.js'
 

@@ -4,7 +4,7 @@ import {
   imageName,
   isLoopbackRegistry,
   parseImageRef
-} from '../../../src/registry/image.js'
+} from '../../../src/registry/image-ref.js'
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32)
 

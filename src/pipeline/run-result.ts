@@ -1,7 +1,7 @@
 // How a run ends, in words: a tool that broke, a gate that failed, a signature that did not verify
 // each read differently, so that a broken tool is never mistaken for a verdict.
 import { describeError } from '../errors.js'
-import { formatImageRef } from '../registry/image.js'
+import { formatImageRef } from '../registry/image-ref.js'
 import { describeFailing } from '../findings/gate.js'
 import type { RunState } from './run-state.js'
 

@@ -1,9 +1,9 @@
 // The step outputs of SPEC.md, written from whatever the run produced (also when it failed).
 import * as core from '@actions/core'
-import { gateOutput } from '../pipeline/outcome.js'
+import { gateOutput } from './run-result.js'
 import { SEVERITIES } from '../types.js'
 import { evaluateGate } from '../findings/gate.js'
-import type { RunState } from '../pipeline/run-state.js'
+import type { RunState } from './run-state.js'
 
 export function writeOutputs(state: RunState, sarifFile: string | undefined): void {
   const { image, scan, tools, inputs } = state

@@ -1,0 +1,55 @@
+// The validated inputs of one run, as the input boundary (get-inputs.ts) hands them to the pipeline.
+import type {
+  FailOn,
+  ImageRef,
+  ImageSource,
+  KeyInput,
+  Scanner,
+  Step,
+  ToolVersionInput
+} from '../types.js'
+
+export interface Inputs {
+  image: ImageRef
+  /** The selected steps; they always run in STEPS order. */
+  steps: ReadonlySet<Step>
+  failOn: FailOn
+  ignoreUnfixed: boolean
+  /** Absolute path; `.trivyignore` in the workspace when it exists and the input is empty. */
+  ignoreFile?: string
+  /** Absolute paths of VEX documents. */
+  vex: string[]
+  scanners: Scanner[]
+  platform?: string
+  imageSource: ImageSource
+  trivy: ToolVersionInput
+  cosign: ToolVersionInput
+  /** No trailing slash. */
+  downloadBaseUrl: string
+  /** Empty means trivy's own default order. */
+  trivyDbRepositories: string[]
+  cacheDb: boolean
+  cosignKey?: KeyInput
+  cosignPassword?: string
+  /** `uri` kind also carries https:// URLs. */
+  cosignPublicKey?: KeyInput
+  certificateIdentity?: string
+  certificateIdentityRegexp?: string
+  certificateOidcIssuer: string
+  /** `key=value` pairs, in the order given. */
+  annotations: Array<[string, string]>
+  recursive: boolean
+  tlogUpload: boolean
+  registryCredentials?: { username: string; password: string }
+  /** Absolute path inside the workspace. */
+  sarifFile: string
+  sarifCategory: string
+  uploadSarif: boolean
+  summary: boolean
+  annotate: boolean
+  /** Absolute path inside the workspace. */
+  dockerfile?: string
+  githubToken: string
+  /** GITHUB_WORKSPACE, or the current directory outside a runner. */
+  workspace: string
+}
