@@ -1,5 +1,6 @@
 // Error types that decide how a failure reads to the user. Lower layers throw these (or plain
-// Errors with a `cause`); only src/index.ts and src/post.ts turn them into core.setFailed.
+// Errors with a `cause`); only src/main.ts decides the step's outcome from them (src/post.ts only
+// warns: cleanup never fails a job).
 
 /** A bad input value: reported as one line naming the input, never with a stack trace. */
 export class InputError extends Error {

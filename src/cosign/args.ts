@@ -1,6 +1,7 @@
 // cosign command lines, as pure functions of what to do (table-tested). They always name the pinned
 // `repo@sha256:…`, so the digest signed is the digest scanned, and never carry a secret: the key
 // password travels as COSIGN_PASSWORD and registry credentials as a private DOCKER_CONFIG.
+import { listFlagValue } from '../tools/list-flag.js'
 
 /** How signatures reach (or skip) the transparency log; the route differs between cosign v2 and v3. */
 export type TlogMode =
@@ -80,13 +81,9 @@ function signingArgs(options: SignArgs): string[] {
   return args
 }
 
-/**
- * One `-a` value. cosign parses the flag as a CSV list, so a pair holding a comma or a quote is
- * written as one quoted CSV field to reach cosign unsplit.
- */
+/** One `-a` value: cosign parses the flag as a CSV list (see list-flag.ts). */
 export function annotationArg(key: string, value: string): string {
-  const pair = `${key}=${value}`
-  return /[",\n]/.test(pair) ? `"${pair.replace(/"/g, '""')}"` : pair
+  return listFlagValue(`${key}=${value}`)
 }
 
 export function signArgs(options: ImageSignArgs): string[] {

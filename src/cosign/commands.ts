@@ -24,6 +24,7 @@ import { assertIdTokenAvailable, workflowIdentity } from './oidc.js'
 import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import { writePrivateFile } from '../secure-fs/private-file.js'
+import { describeSigner } from '../signer.js'
 import { runTool, tail } from '../tools/exec.js'
 
 export interface CosignTool {
@@ -246,16 +247,14 @@ export async function verifyImage(
   })
   if (signature.exitCode !== 0) {
     return failed(
-      `no valid signature by ${expectedSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
+      `no valid signature by ${describeSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
     )
   }
   const parsed = checkVerifyOutput(signature.stdout, image.digest)
   if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
   const signer = parsed.signer ?? spec.signer
   const checks = [
-    signer.kind === 'key'
-      ? `signature by key ${signer.fingerprint || signer.keySource}`
-      : `signature by ${signer.identity} (issuer ${signer.issuer})`,
+    `signature by ${describeSigner(signer)}`,
     `signed digest equals ${image.digest} in all ${parsed.count} signature(s)`,
     parsed.tlogEntry
       ? `transparency log entry ${parsed.tlogEntry.logIndex}`
@@ -269,7 +268,7 @@ export async function verifyImage(
     })
     if (attestation.exitCode !== 0) {
       return failed(
-        `no valid vuln attestation by ${expectedSigner(spec.signer)} ` +
+        `no valid vuln attestation by ${describeSigner(spec.signer)} ` +
           `(cosign: ${cosignError(attestation.stderr)})`,
         checks
       )
@@ -282,12 +281,6 @@ export async function verifyImage(
 }
 
 /** Who verification looked for, as a user would check it against the signing side. */
-function expectedSigner(signer: SignerInfo): string {
-  return signer.kind === 'key'
-    ? `key ${signer.fingerprint || signer.keySource}`
-    : `${signer.identity} (issuer ${signer.issuer})`
-}
-
 /** cosign's own reason, once: its `Error:` line, else the end of its stderr. */
 function cosignError(stderr: string): string {
   const error = stderr.split('\n').find((line) => line.startsWith('Error: '))

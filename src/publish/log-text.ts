@@ -3,7 +3,7 @@
 import { SEVERITIES } from '../types.js'
 import type { Finding } from '../findings/findings.js'
 import type { SeverityCounts } from '../findings/gate.js'
-import { describeSigner } from './summary-signatures.js'
+import { describeSigner } from '../signer.js'
 import { findingCounts, verdictLine, type RunSummaryInput } from './summary.js'
 
 const MAX_LOG_FINDINGS = 10

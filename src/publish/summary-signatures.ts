@@ -4,13 +4,6 @@
 import type { SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
 import { code, escapeInline, link, table } from './markdown.js'
 
-/** "key SHA256:ab… (cosign.key)" or "https://github.com/… issued by https://token…", plain text. */
-export function describeSigner(signer: SignerInfo): string {
-  return signer.kind === 'key'
-    ? `key ${signer.fingerprint} (${signer.keySource})`
-    : `${signer.identity} (issuer ${signer.issuer})`
-}
-
 function signerCell(signer: SignerInfo): string {
   return signer.kind === 'key'
     ? `key ${code(signer.fingerprint)} from ${escapeInline(signer.keySource, 200)}`

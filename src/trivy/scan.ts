@@ -7,6 +7,7 @@ import { dirname } from 'node:path'
 import { ToolError } from '../errors.js'
 import type { ImageSource, Scanner } from '../types.js'
 import { parseReport, type TrivyReport } from './report.js'
+import { listFlagValue } from '../tools/list-flag.js'
 import { runTool, tail } from '../tools/exec.js'
 
 /** trivy's own default DB repositories since v0.58.0, in the order it tries them. */
@@ -41,14 +42,6 @@ export interface ScanResult {
 
 export type ConvertFormat = 'cosign-vuln' | 'sarif' | 'table' | 'json'
 
-/**
- * trivy's list flags (`--vex`, `--db-repository`, `--scanners`) are pflag string slices, which split
- * a value on commas as CSV: a path with a comma or a quote must be quoted to stay one value.
- */
-function csvValue(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
 /** What the report and error messages call the scanned image. */
 export function scanLabel(options: Pick<ScanOptions, 'target' | 'source'>): string {
   return options.source.kind === 'tarball' ? options.source.path : options.target
@@ -63,14 +56,14 @@ export function buildScanArgs(options: ScanOptions): string[] {
   // both for findings and for fatal errors, so the verdict comes from the JSON report instead.
   if (options.ignoreUnfixed) args.push('--ignore-unfixed')
   if (options.ignoreFile) args.push('--ignorefile', options.ignoreFile)
-  for (const vex of options.vex) args.push('--vex', csvValue(vex))
+  for (const vex of options.vex) args.push('--vex', listFlagValue(vex))
   if (options.platform) args.push('--platform', options.platform)
   // `remote` for a registry image: otherwise trivy first asks docker, containerd and podman for the
   // name and could scan a local copy instead of what the registry serves under the pinned digest.
   const source = options.source
   if (source.kind === 'tarball') args.push('--input', source.path)
   else args.push('--image-src', source.kind === 'registry' ? 'remote' : source.kind)
-  for (const repo of options.dbRepositories) args.push('--db-repository', csvValue(repo))
+  for (const repo of options.dbRepositories) args.push('--db-repository', listFlagValue(repo))
   args.push('--cache-dir', options.cacheDir)
   if (source.kind !== 'tarball') args.push(options.target)
   return args
