@@ -66,6 +66,16 @@ function everythingReadable(run: ActionRun): string {
   return [...log, JSON.stringify(run.outputs), run.summary, ...files, ...argv].join('\n')
 }
 
+/** The tags of a repository in the test registry: a signature would add a `sha256-…` tag. */
+async function registryTags(repository: string): Promise<string[]> {
+  const basic = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString('base64')
+  const response = await fetch(`${world.registry.url}/v2/${repository}/tags/list`, {
+    headers: { authorization: `Basic ${basic}` }
+  })
+  const body = (await response.json()) as { tags?: string[] }
+  return (body.tags ?? []).sort()
+}
+
 const secretLines = (): string[] =>
   privateKey.split('\n').filter((line) => line.length >= 8 && !line.startsWith('-----'))
 
@@ -146,6 +156,29 @@ describe('a gate that fails', () => {
     expect(
       readdirSync(run.runnerTemp).filter((name) => name.startsWith('imgsec-private-'))
     ).toEqual([])
+  })
+})
+
+describe('a scan that crashes', () => {
+  it('signs nothing: no cosign call, signed=false, gate=error, no signature in the registry', async () => {
+    // fail-on: none would pass any report: the crash is the only thing that stands in the way.
+    await pushImage(world.registry, 'team/crash', '1.0')
+    const run = await world.run(
+      {
+        ...credentials,
+        image: `${world.registry.host}/team/crash:1.0`,
+        steps: 'scan,gate,sign',
+        'fail-on': 'none',
+        'cosign-key': privateKey,
+        'cosign-password': PASSWORD
+      },
+      { env: { ...MEDIUM_ONLY, STANDIN_TRIVY_CRASH: '1' } }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs).toMatchObject({ gate: 'error', signed: 'false' })
+    expect(errorLines(run).join('\n')).toMatch(/trivy could not scan/)
+    expect(cosignCalls(run, 'sign')).toEqual([])
+    expect(await registryTags('team/crash')).toEqual(['1.0'])
   })
 })
 

@@ -1,15 +1,18 @@
 // The world an end-to-end test runs the action in: a release mirror serving stand-in trivy and
-// cosign releases, a real registry on loopback holding a real image, and a log of every stand-in
-// invocation. Versions are ones the action does not pin, so they are verified against the
+// cosign releases, a real registry on loopback holding a real image, the runner's Actions cache
+// service (runs use the default cache-db: true, so trivy's DB goes through the real @actions/cache),
+// and a log of every stand-in invocation. Versions are ones the action does not pin, so they are verified against the
 // mirror's checksums files (the pinned ones would be refused: the stand-ins are not the real bytes).
 //
 //   const world = await startWorld({ auth? })
 //   const run = await world.run({ steps: 'scan,gate' }, { env?, toolCache? })
 //   world.calls(run)        the stand-in invocations of that run: [{ tool, argv, cwd }]
+//   world.cache             the cache service (entries, requests, faults; cache-service.ts)
 //   await world.stop()
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startCacheService, type CacheService } from './cache-service.js'
 import { pushImage, type PushedImage } from './images.js'
 import { startMirror, type Mirror } from './mirror.js'
 import { startRegistry, type RegistryAuth, type TestRegistry } from './registry.js'
@@ -27,6 +30,7 @@ export interface StandinCall {
 export interface World {
   mirror: Mirror
   registry: TestRegistry
+  cache: CacheService
   /** `127.0.0.1:PORT/team/app` */
   repository: string
   /** The image pushed at tag `1.0`. */
@@ -41,12 +45,14 @@ export interface World {
 export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise<World> {
   const mirror = await startMirror({ trivy: [TRIVY_VERSION], cosign: [COSIGN_VERSION] })
   const registry = await startRegistry({ auth: options.auth })
+  const cache = await startCacheService()
   const repository = `${registry.host}/team/app`
   const pushed = await pushImage(registry, 'team/app', '1.0')
   const logs = new WeakMap<ActionRun, string>()
   return {
     mirror,
     registry,
+    cache,
     repository,
     pushed,
     image: `${repository}:1.0`,
@@ -59,10 +65,9 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
           'trivy-version': TRIVY_VERSION,
           'cosign-version': COSIGN_VERSION,
           'download-base-url': mirror.baseUrl,
-          'cache-db': 'false',
           ...inputs
         },
-        env: { IMGSEC_STANDIN_LOG: log, ...runOptions.env }
+        env: { ...cache.env, IMGSEC_STANDIN_LOG: log, ...runOptions.env }
       })
       logs.set(run, log)
       return run
@@ -76,7 +81,7 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
         .map((line) => JSON.parse(line) as StandinCall)
     },
     async stop() {
-      await Promise.all([mirror.stop(), registry.stop()])
+      await Promise.all([mirror.stop(), registry.stop(), cache.stop()])
     }
   }
 }

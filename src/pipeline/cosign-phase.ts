@@ -1,6 +1,7 @@
 // The sign, attest and verify steps: cosign on the resolved digest only. Registry credentials
 // (when given as inputs) reach it through a private Docker config rather than any command line,
-// nothing is signed past a failed gate, and verify defaults to what this run signed.
+// nothing is signed or attested unless the gate passed (signingBlocker), and verify defaults to
+// what this run signed.
 import type { CosignTool, Signer } from '../cosign/commands.js'
 import {
   attestImage,
@@ -12,7 +13,7 @@ import {
 import type { Inputs } from '../inputs/inputs.js'
 import type { ResolvedImage } from '../types.js'
 import { writeDockerConfig } from '../registry/credentials.js'
-import type { RunState } from './run-state.js'
+import { signingBlocker, type RunState } from './run-state.js'
 import { vulnPredicate } from './scan-phase.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import type { InstalledTool } from '../tools/install.js'
@@ -25,16 +26,18 @@ function cosignTool(inputs: Inputs, cosign: InstalledTool, image: ResolvedImage)
   return { path: cosign.path, version: cosign.version, env }
 }
 
-/** Signs and attests when the gate passed; returns the signer for verify's defaults. */
+/** Signs and attests only what passed the gate; returns the signer for verify's defaults. */
 export async function signAndAttest(state: RunState): Promise<Signer | undefined> {
   const { inputs, steps, image, scan } = state
   const { cosign, trivy } = state.tools
-  if (!cosign || !image || !(steps.isSelected('sign') || steps.isSelected('attest'))) return
-  if (state.gate?.verdict === 'failed') {
-    steps.skip('sign', 'the gate failed')
-    steps.skip('attest', 'the gate failed')
-    return undefined
-  }
+  const wanted = (['sign', 'attest'] as const).filter((step) => steps.isSelected(step))
+  if (!cosign || !image || wanted.length === 0) return
+  const cleared = wanted.filter((step) => {
+    const blocker = signingBlocker(state, step)
+    if (blocker) steps.skip(step, blocker)
+    return !blocker
+  })
+  if (cleared.length === 0) return undefined
   const tool = cosignTool(inputs, cosign, image)
   // Keyless: fails here, before cosign starts, when the job has no OIDC token.
   const signer = await prepareSigner(tool, {
@@ -42,11 +45,11 @@ export async function signAndAttest(state: RunState): Promise<Signer | undefined
     password: inputs.cosignPassword,
     tlogUpload: inputs.tlogUpload
   })
-  if (steps.isSelected('sign')) {
+  if (cleared.includes('sign')) {
     const options = { annotations: inputs.annotations, recursive: inputs.recursive }
     state.sign = await steps.run('sign', () => signImage(tool, signer, image, options))
   }
-  if (steps.isSelected('attest') && trivy && scan) {
+  if (cleared.includes('attest') && trivy && scan) {
     state.attest = await steps.run('attest', async () =>
       attestImage(tool, signer, image, await vulnPredicate(trivy, scan.reportFile))
     )
@@ -63,7 +66,7 @@ export async function verifyImageSignature(
   if (!cosign || !image || !steps.isSelected('verify')) return
   if (steps.isSelected('sign') && !state.sign) {
     // verify checks what this run signed; with nothing signed there is nothing of ours to check.
-    steps.skip('verify', 'nothing was signed: the gate failed')
+    steps.skip('verify', `nothing was signed: ${signingBlocker(state, 'sign') ?? 'sign failed'}`)
     return
   }
   const attestation = inputs.steps.has('attest')

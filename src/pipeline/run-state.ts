@@ -32,3 +32,19 @@ export interface RunState {
   /** Parts of the report phase that could not be done (each fails the step, after the rest). */
   reportFailures: string[]
 }
+
+/**
+ * Why `step` (sign or attest) must not run, or undefined when it may. The rule is positive: an
+ * image is signed only after its scan produced a report and the gate said `passed`, so a crash, a
+ * missing verdict or any outcome other than `passed` signs nothing, whatever path the run took to
+ * get here. An attestation records a scan rather than vouching for it: without a gate in the
+ * steps it needs the report only; with one it waits for `passed` like a signature.
+ */
+export function signingBlocker(state: RunState, step: 'sign' | 'attest'): string | undefined {
+  if (!state.scan) return 'the scan produced no report'
+  const verdict = state.gate?.verdict
+  if (verdict === 'passed') return undefined
+  if (verdict === 'failed') return 'the gate failed'
+  if (step === 'attest' && !state.inputs.steps.has('gate')) return undefined
+  return 'the gate gave no verdict'
+}

@@ -55,7 +55,17 @@ export function dbCacheKeys(
 export async function restoreDb(cacheDir: string, date: Date = new Date()): Promise<DbCacheState> {
   const { primaryKey, restoreKeys } = dbCacheKeys(date)
   const path = join(cacheDir, 'db')
-  const cache = await loadCache()
+  let cache: CacheModule
+  try {
+    cache = await loadCache()
+  } catch (error) {
+    // The client is a chunk of its own (see loadCache): a chunk that cannot be loaded is a
+    // cache that is not there, never a failed scan.
+    core.warning(
+      `Could not load the Actions cache client, so trivy downloads its database itself: ${describeError(error)}`
+    )
+    return { path, primaryKey, available: false }
+  }
   if (!cache.isFeatureAvailable()) {
     core.info('The Actions cache is not available here: trivy downloads its database itself.')
     return { path, primaryKey, available: false }
@@ -79,7 +89,7 @@ export async function restoreDb(cacheDir: string, date: Date = new Date()): Prom
 /**
  * Saves the DB under today's key unless that exact key was restored (cache entries are immutable).
  * Call it in a `finally` after the scan: the DB is worth keeping also when the gate failed. Never
- * throws; a matrix job that loses the race to save the same key is told so in one info line.
+ * throws; a matrix job that loses the race to save the same key reads @actions/cache's own line.
  */
 export async function saveDb(state: DbCacheState): Promise<void> {
   if (!state.available) return
@@ -91,17 +101,13 @@ export async function saveDb(state: DbCacheState): Promise<void> {
     core.info('No trivy database to cache (the scan did not get as far as downloading it).')
     return
   }
-  const cache = await loadCache()
   try {
+    const cache = await loadCache()
+    // -1 when the library did not save: it says why itself (another job reserved the key, the
+    // service refused the upload…) and never rejects for those, only for a key or path it refuses.
     const id = await cache.saveCache([state.path], state.primaryKey)
     if (id !== -1) core.info(`Saved trivy's database to the Actions cache (${state.primaryKey}).`)
   } catch (error) {
-    if (error instanceof cache.ReserveCacheError) {
-      core.info(
-        `Another job is saving trivy's database under ${state.primaryKey}; not saving it twice.`
-      )
-    } else {
-      core.warning(`Could not save trivy's database to the Actions cache: ${describeError(error)}`)
-    }
+    core.warning(`Could not save trivy's database to the Actions cache: ${describeError(error)}`)
   }
 }
