@@ -42,26 +42,6 @@ export const COMBINATION_RULES: readonly CombinationRule[] = [
         : undefined
   },
   {
-    name: 'registry credentials trivy would split',
-    check: (inputs) => {
-      const credentials = inputs.registryCredentials
-      if (!credentials || !inputs.steps.has('scan')) return undefined
-      // trivy reads TRIVY_USERNAME/TRIVY_PASSWORD as lists, split on commas and whitespace.
-      const entries = [
-        ['registry-username', credentials.username],
-        ['registry-password', credentials.password]
-      ] as const
-      const split = entries.find(([, value]) => /[,\s]/.test(value))
-      return split
-        ? new InputError(
-            split[0],
-            'contains a comma or whitespace, which trivy splits into several values: log in with ' +
-              'docker/login-action instead and leave registry-username/registry-password empty'
-          )
-        : undefined
-    }
-  },
-  {
     name: 'sign, attest and verify need a registry image',
     check: ({ steps, imageSource }) => {
       const needRegistry = (['sign', 'attest', 'verify'] as const).filter((s) => steps.has(s))

@@ -47,11 +47,6 @@ const BROKEN: Record<string, { inputs: Partial<Inputs>; names: string; says: Reg
     names: 'steps',
     says: /only a digest that was scanned and passed the gate is signed/
   },
-  'registry credentials trivy would split': {
-    inputs: { registryCredentials: { username: 'ci', password: 'a,b' } },
-    names: 'registry-password',
-    says: /comma or whitespace/
-  },
   'sign, attest and verify need a registry image': {
     inputs: { steps: steps('verify'), imageSource: { kind: 'docker' }, cosignPublicKey: PUB },
     names: 'image-source',
