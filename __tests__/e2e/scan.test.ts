@@ -83,6 +83,25 @@ describe('a scan that fails the gate', () => {
   })
 })
 
+describe('settings an earlier step or a pull request planted', () => {
+  it('change nothing: TRIVY_SEVERITY and a workspace trivy.yaml, the gate still fails', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'imgsec-planted-ws-'))
+    writeFileSync(join(workspace, 'trivy.yaml'), 'severity:\n  - LOW\n')
+    writeFileSync(join(workspace, '.trivyignore'), 'CVE-0000-0000\n')
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate', 'fail-on': 'high' },
+      { env: { ...CRITICAL_REPORT, TRIVY_SEVERITY: 'LOW' }, workspace }
+    )
+    expect(run.outputs['gate']).toBe('failed')
+    expect(run.outputs['critical']).toBe('2')
+    const scans = world.calls(run).filter((c) => c.tool === 'trivy' && c.argv[0] === 'image')
+    expect(scans).toHaveLength(1)
+    expect(scans[0]?.cwd).not.toBe(workspace)
+    expect(scans[0]?.cwd.startsWith(run.runnerTemp)).toBe(true)
+    expect(run.summary).toContain('Suppressions trivy applied: ignore file `.trivyignore`.')
+  })
+})
+
 describe('the same findings with fail-on: none', () => {
   it('passes and still reports the counts', async () => {
     const run = await world.run(

@@ -19,13 +19,19 @@ import {
 import { checkAttestationOutput, checkVerifyOutput } from './output.js'
 import { InputError, ToolError } from '../errors.js'
 import type { KeyInput } from '../types.js'
-import { fingerprintOfFile, keyRef, publicKeyFingerprint, registerKeySecrets } from './keys.js'
-import { assertIdTokenAvailable, workflowIdentity } from './oidc.js'
+import {
+  fingerprintOfFile,
+  keyRef,
+  keyRefEnvironment,
+  publicKeyFingerprint,
+  registerKeySecrets
+} from './keys.js'
+import { assertIdTokenAvailable, sigstoreIdToken, workflowIdentity } from './oidc.js'
 import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import { writePrivateFile } from '../secure-fs/private-file.js'
 import { describeSigner } from '../signer.js'
-import { runTool, tail } from '../tools/exec.js'
+import { runTool, tail, type RunOptions } from '../tools/exec.js'
 
 export interface CosignTool {
   /** Absolute path of the installed cosign. */
@@ -34,6 +40,8 @@ export interface CosignTool {
   version: string
   /** Environment for every call, e.g. DOCKER_CONFIG pointing at the private Docker config. */
   env?: Record<string, string>
+  /** Variables of the job cosign may inherit for every call (DOCKER_CONFIG of a docker login). */
+  inherit?: string[]
 }
 
 export interface SignerOptions {
@@ -52,6 +60,8 @@ export interface Signer {
   tlog: TlogMode
   /** The verification policy that matches this signer: the default of `verify` in the same run. */
   policy: VerifyPolicy
+  /** Keyless: a fresh `sigstore` OIDC token for each sign or attest (they are short-lived). */
+  idToken?: () => Promise<string>
 }
 
 export interface VerifyOptions {
@@ -71,8 +81,19 @@ export interface VerifySpec {
 
 const PUBLIC_REKOR_SEARCH = 'https://search.sigstore.dev/?logIndex='
 
-function toolEnv(cosign: CosignTool, password?: string): Record<string, string> {
-  return { ...cosign.env, ...(password !== undefined ? { COSIGN_PASSWORD: password } : {}) }
+/**
+ * What one cosign call may see (tools/exec.ts starts it from an allow-list): the tool's own settings,
+ * the key's password and the variables its key reference needs (an `env://` variable, a KMS
+ * provider's credentials) for the calls that use the key, and the OIDC token for keyless signing.
+ */
+function callOptions(
+  cosign: CosignTool,
+  extra: { password?: string; keyRef?: string; idToken?: string } = {}
+): RunOptions {
+  const env: Record<string, string> = { ...cosign.env }
+  if (extra.password !== undefined) env['COSIGN_PASSWORD'] = extra.password
+  if (extra.idToken !== undefined) env['SIGSTORE_ID_TOKEN'] = extra.idToken
+  return { env, inherit: [...(cosign.inherit ?? []), ...keyRefEnvironment(extra.keyRef)] }
 }
 
 /** Prepares signing: checks the OIDC token (keyless) or reads the key's public half (keyed). */
@@ -86,13 +107,14 @@ export async function prepareSigner(cosign: CosignTool, options: SignerOptions):
     return {
       info: { kind: 'keyless', identity, issuer },
       tlog,
-      policy: { kind: 'keyless', identity, issuer }
+      policy: { kind: 'keyless', identity, issuer },
+      idToken: sigstoreIdToken
     }
   }
   const key = keyRef(options.key, 'cosign.key')
   const password = options.password ?? ''
   const result = await runTool(cosign.path, publicKeyArgs(key.ref), {
-    env: toolEnv(cosign, password),
+    ...callOptions(cosign, { password, keyRef: key.ref }),
     silent: true
   })
   if (result.exitCode !== 0) {
@@ -114,7 +136,7 @@ async function prepareTlog(cosign: CosignTool, tlogUpload: boolean): Promise<Tlo
   if (tlogUpload || cosignMajor(cosign.version) < 3) return tlogMode(tlogUpload, cosign.version)
   const file = join(privateTempDir(), 'signing-config.json')
   const result = await runTool(cosign.path, signingConfigArgs(file), {
-    env: toolEnv(cosign),
+    ...callOptions(cosign),
     silent: true
   })
   if (result.exitCode !== 0) {
@@ -145,7 +167,12 @@ async function runSigning(
   what: string,
   image: ResolvedImage
 ): Promise<string> {
-  const result = await runTool(cosign.path, args, { env: toolEnv(cosign, signer.password) })
+  const idToken = signer.idToken ? await signer.idToken() : undefined
+  const result = await runTool(
+    cosign.path,
+    args,
+    callOptions(cosign, { password: signer.password, keyRef: signer.keyRef, idToken })
+  )
   if (result.exitCode !== 0) {
     throw new ToolError(`cosign ${what} failed for ${image.pinnedRef}`, tail(result.stderr))
   }
@@ -241,8 +268,10 @@ export async function verifyImage(
     signer: spec.signer,
     failure
   })
+  // A public key given as `env://NAME` or a KMS URI needs its variables; nothing else does.
+  const keyRef = spec.policy.kind === 'key' ? spec.policy.keyRef : undefined
   const signature = await runTool(cosign.path, verifyArgs(base), {
-    env: toolEnv(cosign),
+    ...callOptions(cosign, { keyRef }),
     silent: true
   })
   if (signature.exitCode !== 0) {
@@ -263,7 +292,7 @@ export async function verifyImage(
   core.info(`cosign verify: ${checks.join('; ')}`)
   if (options.attestation) {
     const attestation = await runTool(cosign.path, verifyAttestationArgs(base), {
-      env: toolEnv(cosign),
+      ...callOptions(cosign, { keyRef }),
       silent: true
     })
     if (attestation.exitCode !== 0) {

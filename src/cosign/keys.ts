@@ -62,3 +62,18 @@ export function fingerprintOfFile(path: string): string | undefined {
     return undefined
   }
 }
+
+/**
+ * The variables cosign needs to use a key reference, and only those: the one an `env://` URI names,
+ * or the credentials of a KMS provider. A key file or PEM contents need none.
+ */
+export function keyRefEnvironment(ref: string | undefined): string[] {
+  if (ref === undefined) return []
+  if (ref.startsWith('env://')) return [ref.slice('env://'.length)]
+  if (ref.startsWith('awskms://')) return ['AWS_']
+  if (ref.startsWith('gcpkms://')) return ['GOOGLE_', 'GCE_', 'CLOUDSDK_']
+  if (ref.startsWith('azurekms://')) return ['AZURE_']
+  if (ref.startsWith('hashivault://')) return ['VAULT_']
+  if (ref.startsWith('k8s://')) return ['KUBECONFIG', 'KUBERNETES_']
+  return []
+}

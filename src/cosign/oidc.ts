@@ -1,7 +1,8 @@
-// The GitHub Actions OIDC token behind keyless signing. cosign fetches its own token; we check first
-// that the job can get one at all (so the user gets an actionable error instead of a cosign stack),
-// and read the token's claims to know which identity the signature will carry, for the default
-// verification policy. The token itself is never logged (getIDToken also masks it).
+// The GitHub Actions OIDC token behind keyless signing. The action fetches the `sigstore` token and
+// hands cosign only that token; it checks first that the job can get one at all (so the user gets an
+// actionable error instead of a cosign stack), and reads the token's claims to know which identity
+// the signature will carry, for the default verification policy. The token itself is never logged
+// (getIDToken also masks it).
 import * as core from '@actions/core'
 
 export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com'
@@ -36,19 +37,25 @@ export function decodeJwtClaims(token: string): Record<string, unknown> {
   throw new Error('The OIDC token has no readable claims')
 }
 
-/** The identity and issuer a keyless signature made in this job carries. */
-export async function workflowIdentity(): Promise<WorkflowIdentity> {
+/**
+ * A short-lived OIDC token with the `sigstore` audience, fetched by the action: cosign gets this
+ * token (SIGSTORE_ID_TOKEN) and never the request URL and token that could mint others.
+ */
+export async function sigstoreIdToken(): Promise<string> {
   assertIdTokenAvailable()
-  let token: string
   try {
-    token = await core.getIDToken('sigstore')
+    return await core.getIDToken('sigstore')
   } catch (error) {
     throw new Error(
       'Could not get a GitHub OIDC token for keyless signing; check that the job has `permissions: id-token: write`',
       { cause: error }
     )
   }
-  const claims = decodeJwtClaims(token)
+}
+
+/** The identity and issuer a keyless signature made in this job carries. */
+export async function workflowIdentity(): Promise<WorkflowIdentity> {
+  const claims = decodeJwtClaims(await sigstoreIdToken())
   const ref = claims['job_workflow_ref']
   if (typeof ref !== 'string' || ref === '') {
     throw new Error(

@@ -1,10 +1,11 @@
 // The input boundary: the only module that calls core.getInput*. It reads every input of
 // action.yml into one typed, validated `Inputs`, or throws an InputError naming the input.
 import * as core from '@actions/core'
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { registerSecret } from '../secure-fs/secrets.js'
+import { checkCombinations } from './combinations.js'
+import type { Inputs } from './inputs.js'
 import {
   isPem,
   parseBaseUrl,
@@ -13,28 +14,21 @@ import {
   parseKey,
   parseList,
   parsePath,
-  parseSha256,
   shown
 } from './parsers.js'
 import {
-  checkCombinations,
   defaultSarifCategory,
   parseAnnotations,
   parseDbRepositories,
+  parseIgnoreFile,
   parseImage,
-  parsePlatform
+  parseImageSource,
+  parsePlatform,
+  parseScanners,
+  parseSteps,
+  toolVersion
 } from './rules.js'
-import type { Inputs } from './inputs.js'
-import { normalizeVersion, versionProblem } from '../tools/releases.js'
-import {
-  SCANNERS,
-  STEPS,
-  type FailOn,
-  type ImageSource,
-  type Scanner,
-  type Step,
-  type ToolVersionInput
-} from '../types.js'
+import type { FailOn, ImageRef } from '../types.js'
 
 /**
  * The defaults of action.yml, applied here as well because outside a workflow (INPUT_* set by
@@ -79,7 +73,6 @@ export const INPUT_DEFAULTS = {
 type InputName = keyof typeof INPUT_DEFAULTS | 'image'
 
 const FAIL_ON = ['critical', 'high', 'medium', 'low', 'unknown', 'none'] as const
-const IMAGE_SOURCES = ['registry', 'docker', 'podman'] as const
 
 function input(name: InputName): string {
   return core.getInput(name) || (name === 'image' ? '' : INPUT_DEFAULTS[name])
@@ -92,28 +85,107 @@ function secret(name: InputName): string {
   return value
 }
 
-/** Reads, validates and normalises every input, or throws an InputError naming the first bad one. */
+/** The secret inputs, registered with the runner before anything else can log them. */
+interface Secrets {
+  cosignPassword: string
+  registryPassword: string
+  githubToken: string
+  cosignKeyText: string
+}
+
+/** Where path inputs may point: the workspace, and for keys also RUNNER_TEMP. */
+interface Roots {
+  workspace: string
+  /** Files that are read or written: the workspace only. */
+  files: string[]
+  /** Key files may also sit in RUNNER_TEMP, the place meant for secrets that must not be uploaded. */
+  keys: string[]
+}
+
+/**
+ * Reads, validates and normalises every input, or throws an InputError naming the first bad one.
+ * The steps read in the order of the pipeline: secrets, paths, image and steps, scan, tools,
+ * registry, signing, reports; then the rules that span several inputs.
+ */
 export function getInputs(): Inputs {
-  const cosignPassword = secret('cosign-password')
-  const registryPassword = secret('registry-password')
-  const githubToken = secret('github-token')
-  const cosignKeyText = input('cosign-key')
-  // A key given by its contents is a secret; a path or a key URI is not.
-  if (isPem(cosignKeyText) || /[\r\n]/.test(cosignKeyText)) registerSecret(cosignKeyText)
-
-  const workspace = resolve(process.env['GITHUB_WORKSPACE'] || process.cwd())
-  const roots = [workspace]
-  // Key files may also sit in RUNNER_TEMP, the place meant for secrets that must not be uploaded.
-  const runnerTemp = process.env['RUNNER_TEMP']
-  const keyRoots = runnerTemp ? [workspace, resolve(runnerTemp)] : roots
-
+  const secrets = readSecrets()
+  const roots = readRoots()
   const image = parseImage(input('image'))
-  const cosignKey = cosignKeyText
-    ? parseKey('cosign-key', cosignKeyText, keyRoots, false)
-    : undefined
-  const publicKeyText = input('cosign-public-key')
+  const inputs: Inputs = {
+    image,
+    steps: parseSteps(input('steps')),
+    ...readScanOptions(roots),
+    ...readTools(),
+    ...readRegistry(secrets),
+    ...readSigning(secrets, roots),
+    ...readReports(image, secrets, roots),
+    workspace: roots.workspace
+  }
+  checkCombinations(inputs)
+  return inputs
+}
+
+function readSecrets(): Secrets {
+  const secrets = {
+    cosignPassword: secret('cosign-password'),
+    registryPassword: secret('registry-password'),
+    githubToken: secret('github-token'),
+    cosignKeyText: input('cosign-key')
+  }
+  // A key given by its contents is a secret; a path or a key URI is not.
+  const key = secrets.cosignKeyText
+  if (isPem(key) || /[\r\n]/.test(key)) registerSecret(key)
+  return secrets
+}
+
+function readRoots(): Roots {
+  const workspace = resolve(process.env['GITHUB_WORKSPACE'] || process.cwd())
+  const runnerTemp = process.env['RUNNER_TEMP']
+  return {
+    workspace,
+    files: [workspace],
+    keys: runnerTemp ? [workspace, resolve(runnerTemp)] : [workspace]
+  }
+}
+
+type ScanInputs = Pick<
+  Inputs,
+  'failOn' | 'ignoreUnfixed' | 'ignoreFile' | 'vex' | 'scanners' | 'platform' | 'imageSource'
+>
+
+function readScanOptions(roots: Roots): ScanInputs {
+  return {
+    failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON).toUpperCase() as FailOn,
+    ignoreUnfixed: parseBoolean('ignore-unfixed', input('ignore-unfixed'), false),
+    ignoreFile: parseIgnoreFile(input('ignore-file'), roots.files),
+    vex: parseList(input('vex'), false).map((path) =>
+      parsePath('vex', path, { roots: roots.files, exist: 'file' })
+    ),
+    scanners: parseScanners(input('scanners')),
+    platform: parsePlatform(input('platform')),
+    imageSource: parseImageSource(input('image-source'), roots.files)
+  }
+}
+
+type ToolInputs = Pick<
+  Inputs,
+  'trivy' | 'cosign' | 'downloadBaseUrl' | 'trivyDbRepositories' | 'cacheDb'
+>
+
+function readTools(): ToolInputs {
+  return {
+    trivy: toolVersion('trivy', input('trivy-version'), input('trivy-sha256')),
+    cosign: toolVersion('cosign', input('cosign-version'), input('cosign-sha256')),
+    downloadBaseUrl: parseBaseUrl('download-base-url', input('download-base-url'), false),
+    trivyDbRepositories: parseDbRepositories(input('trivy-db-repository')),
+    cacheDb: parseBoolean('cache-db', input('cache-db'), true)
+  }
+}
+
+function readRegistry(secrets: Secrets): Pick<Inputs, 'registryCredentials'> {
+  const password = secrets.registryPassword
   const username = oneLine('registry-username', input('registry-username'))
-  if (Boolean(username) !== Boolean(registryPassword)) {
+  if (Boolean(username) !== Boolean(password)) {
     const [given, missing] = username
       ? ['registry-username', 'registry-password']
       : ['registry-password', 'registry-username']
@@ -122,13 +194,25 @@ export function getInputs(): Inputs {
       `must be set together with ${given}: give both, or neither to use the Docker config`
     )
   }
-  const sarifCategory = input('sarif-category')
-  if (/\s/.test(sarifCategory)) {
-    throw new InputError(
-      'sarif-category',
-      `must be one word without spaces, e.g. imgsec/app (got ${shown(sarifCategory)})`
-    )
-  }
+  return { registryCredentials: username ? { username, password } : undefined }
+}
+
+type SigningInputs = Pick<
+  Inputs,
+  | 'cosignKey'
+  | 'cosignPassword'
+  | 'cosignPublicKey'
+  | 'certificateIdentity'
+  | 'certificateIdentityRegexp'
+  | 'certificateOidcIssuer'
+  | 'annotations'
+  | 'recursive'
+  | 'tlogUpload'
+>
+
+function readSigning(secrets: Secrets, roots: Roots): SigningInputs {
+  const keyText = secrets.cosignKeyText
+  const publicKeyText = input('cosign-public-key')
   const identity = oneLine('certificate-identity', input('certificate-identity'))
   const identityRegexp = oneLine(
     'certificate-identity-regexp',
@@ -136,49 +220,51 @@ export function getInputs(): Inputs {
   )
   const issuer = input('certificate-oidc-issuer')
   parseBaseUrl('certificate-oidc-issuer', issuer, true)
-
-  const inputs: Inputs = {
-    image,
-    steps: parseSteps(input('steps')),
-    failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON).toUpperCase() as FailOn,
-    ignoreUnfixed: parseBoolean('ignore-unfixed', input('ignore-unfixed'), false),
-    ignoreFile: parseIgnoreFile(input('ignore-file'), roots),
-    vex: parseList(input('vex'), false).map((path) =>
-      parsePath('vex', path, { roots, exist: 'file' })
-    ),
-    scanners: parseScanners(input('scanners')),
-    platform: parsePlatform(input('platform')),
-    imageSource: parseImageSource(input('image-source'), roots),
-    trivy: toolVersion('trivy', input('trivy-version'), input('trivy-sha256')),
-    cosign: toolVersion('cosign', input('cosign-version'), input('cosign-sha256')),
-    downloadBaseUrl: parseBaseUrl('download-base-url', input('download-base-url'), false),
-    trivyDbRepositories: parseDbRepositories(input('trivy-db-repository')),
-    cacheDb: parseBoolean('cache-db', input('cache-db'), true),
-    cosignKey,
-    cosignPassword: cosignPassword || undefined,
+  return {
+    cosignKey: keyText ? parseKey('cosign-key', keyText, roots.keys, false) : undefined,
+    cosignPassword: secrets.cosignPassword || undefined,
     cosignPublicKey: publicKeyText
-      ? parseKey('cosign-public-key', publicKeyText, keyRoots, true)
+      ? parseKey('cosign-public-key', publicKeyText, roots.keys, true)
       : undefined,
     certificateIdentity: identity || undefined,
     certificateIdentityRegexp: identityRegexp || undefined,
     certificateOidcIssuer: issuer,
     annotations: parseAnnotations(input('annotations')),
     recursive: parseBoolean('recursive', input('recursive'), false),
-    tlogUpload: parseBoolean('tlog-upload', input('tlog-upload'), true),
-    registryCredentials: username ? { username, password: registryPassword } : undefined,
-    sarifFile: parsePath('sarif-file', input('sarif-file'), { roots, exist: 'none' }),
+    tlogUpload: parseBoolean('tlog-upload', input('tlog-upload'), true)
+  }
+}
+
+type ReportInputs = Pick<
+  Inputs,
+  | 'sarifFile'
+  | 'sarifCategory'
+  | 'uploadSarif'
+  | 'summary'
+  | 'annotate'
+  | 'dockerfile'
+  | 'githubToken'
+>
+
+function readReports(image: ImageRef, secrets: Secrets, roots: Roots): ReportInputs {
+  const sarifCategory = input('sarif-category')
+  if (/\s/.test(sarifCategory)) {
+    throw new InputError(
+      'sarif-category',
+      `must be one word without spaces, e.g. imgsec/app (got ${shown(sarifCategory)})`
+    )
+  }
+  return {
+    sarifFile: parsePath('sarif-file', input('sarif-file'), { roots: roots.files, exist: 'none' }),
     sarifCategory: sarifCategory || defaultSarifCategory(image),
     uploadSarif: parseBoolean('upload-sarif', input('upload-sarif'), false),
     summary: parseBoolean('summary', input('summary'), true),
     annotate: parseBoolean('annotate', input('annotate'), true),
     dockerfile: optional(input('dockerfile'), (path) =>
-      parsePath('dockerfile', path, { roots, exist: 'file' })
+      parsePath('dockerfile', path, { roots: roots.files, exist: 'file' })
     ),
-    githubToken,
-    workspace
+    githubToken: secrets.githubToken
   }
-  checkCombinations(inputs)
-  return inputs
 }
 
 function optional<T>(value: string, parse: (value: string) => T): T | undefined {
@@ -188,56 +274,4 @@ function optional<T>(value: string, parse: (value: string) => T): T | undefined 
 function oneLine(name: InputName, value: string): string {
   if (/[\r\n]/.test(value)) throw new InputError(name, 'must be a single line')
   return value
-}
-
-function parseSteps(value: string): ReadonlySet<Step> {
-  const listed = parseList(value, true).map((entry) => parseChoice('steps', entry, STEPS))
-  if (listed.length === 0)
-    throw new InputError('steps', `must list at least one of ${STEPS.join(', ')}`)
-  return new Set(STEPS.filter((step) => listed.includes(step)))
-}
-
-function parseScanners(value: string): Scanner[] {
-  const listed = parseList(value, true).map((entry) => parseChoice('scanners', entry, SCANNERS))
-  if (listed.length === 0)
-    throw new InputError('scanners', `must list at least one of ${SCANNERS.join(', ')}`)
-  return listed
-}
-
-/** The given file, which must exist; otherwise `.trivyignore` when the workspace has one. */
-function parseIgnoreFile(value: string, roots: string[]): string | undefined {
-  if (value !== '') return parsePath('ignore-file', value, { roots, exist: 'file' })
-  const fallback = resolve(roots[0] ?? '.', '.trivyignore')
-  return existsSync(fallback)
-    ? parsePath('ignore-file', fallback, { roots, exist: 'file' })
-    : undefined
-}
-
-function parseImageSource(value: string, roots: string[]): ImageSource {
-  const named = IMAGE_SOURCES.find((source) => source === value.toLowerCase())
-  if (named) return { kind: named }
-  try {
-    return { kind: 'tarball', path: parsePath('image-source', value, { roots, exist: 'any' }) }
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error
-    const problem = error.message.replace(/^Input '[^']*': /, '')
-    throw new InputError(
-      'image-source',
-      `must be registry, docker, podman or an image tarball path inside the workspace; ${problem}`
-    )
-  }
-}
-
-function toolVersion(
-  tool: 'trivy' | 'cosign',
-  versionText: string,
-  sha256Text: string
-): ToolVersionInput {
-  const name = tool === 'trivy' ? 'trivy-version' : 'cosign-version'
-  // A leading `v` is accepted (release tags carry one); releases.ts words the refusals.
-  const version = normalizeVersion(versionText)
-  const problem = versionProblem(tool, version)
-  if (problem) throw new InputError(name, problem)
-  const sha256 = parseSha256(tool === 'trivy' ? 'trivy-sha256' : 'cosign-sha256', sha256Text)
-  return sha256 ? { version, sha256 } : { version }
 }

@@ -1,11 +1,23 @@
-// Input rules specific to this action: the image and list formats, the default SARIF category,
-// and the rules that span several inputs (impossible step combinations, conflicting keys). Pure:
-// get-inputs.ts reads the values and hands them over.
+// Input rules specific to this action: the image, step and list formats, the image source, tool
+// versions, the default SARIF category. get-inputs.ts reads the values and hands them over;
+// combinations.ts checks the rules that span several inputs.
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { parseImageRef } from '../registry/image-ref.js'
-import type { Inputs } from './inputs.js'
-import { parseList, shown } from './parsers.js'
-import type { ImageRef } from '../types.js'
+import { parseChoice, parseList, parsePath, parseSha256, shown } from './parsers.js'
+import { normalizeVersion, versionProblem } from '../tools/releases.js'
+import {
+  SCANNERS,
+  STEPS,
+  type ImageRef,
+  type ImageSource,
+  type Scanner,
+  type Step,
+  type ToolVersionInput
+} from '../types.js'
+
+const IMAGE_SOURCES = ['registry', 'docker', 'podman'] as const
 
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/
 const ANNOTATION_KEY = /^[^\s=]+$/
@@ -77,92 +89,54 @@ export function defaultSarifCategory(image: ImageRef): string {
   return `imgsec/${image.registry.replace(/:[0-9]+$/, '')}/${image.repository}`
 }
 
-/** Rules that span inputs: refused here, before anything is downloaded. */
-export function checkCombinations(inputs: Inputs): void {
-  const { steps } = inputs
-  for (const step of ['gate', 'attest'] as const) {
-    if (steps.has(step) && !steps.has('scan')) {
-      throw new InputError(
-        'steps',
-        `'${step}' needs 'scan' in the same run: add scan or remove ${step}`
-      )
-    }
-  }
-  // The product's promise: it never signs what it did not scan, nor what failed the gate.
-  if (steps.has('sign') && !(steps.has('scan') && steps.has('gate'))) {
-    throw new InputError(
-      'steps',
-      `'sign' needs 'scan' and 'gate' in the same run: only a digest that was scanned and passed the gate is signed`
-    )
-  }
-  const credentials = inputs.registryCredentials
-  if (credentials && steps.has('scan')) {
-    // trivy reads TRIVY_USERNAME/TRIVY_PASSWORD as lists, split on commas and whitespace.
-    const entries = [
-      ['registry-username', credentials.username],
-      ['registry-password', credentials.password]
-    ] as const
-    for (const [name, value] of entries) {
-      if (/[,\s]/.test(value)) {
-        throw new InputError(
-          name,
-          'contains a comma or whitespace, which trivy splits into several values: log in with ' +
-            'docker/login-action instead and leave registry-username/registry-password empty'
-        )
-      }
-    }
-  }
-  const needRegistry = (['sign', 'attest', 'verify'] as const).filter((step) => steps.has(step))
-  if (needRegistry.length > 0 && inputs.imageSource.kind !== 'registry') {
+export function parseSteps(value: string): ReadonlySet<Step> {
+  const listed = parseList(value, true).map((entry) => parseChoice('steps', entry, STEPS))
+  if (listed.length === 0)
+    throw new InputError('steps', `must list at least one of ${STEPS.join(', ')}`)
+  return new Set(STEPS.filter((step) => listed.includes(step)))
+}
+
+export function parseScanners(value: string): Scanner[] {
+  const listed = parseList(value, true).map((entry) => parseChoice('scanners', entry, SCANNERS))
+  if (listed.length === 0)
+    throw new InputError('scanners', `must list at least one of ${SCANNERS.join(', ')}`)
+  return listed
+}
+
+/** The given file, which must exist; otherwise `.trivyignore` when the workspace has one. */
+export function parseIgnoreFile(value: string, roots: string[]): string | undefined {
+  if (value !== '') return parsePath('ignore-file', value, { roots, exist: 'file' })
+  const fallback = resolve(roots[0] ?? '.', '.trivyignore')
+  return existsSync(fallback)
+    ? parsePath('ignore-file', fallback, { roots, exist: 'file' })
+    : undefined
+}
+
+export function parseImageSource(value: string, roots: string[]): ImageSource {
+  const named = IMAGE_SOURCES.find((source) => source === value.toLowerCase())
+  if (named) return { kind: named }
+  try {
+    return { kind: 'tarball', path: parsePath('image-source', value, { roots, exist: 'any' }) }
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    const problem = error.message.replace(/^Input '[^']*': /, '')
     throw new InputError(
       'image-source',
-      `must be registry when steps include ${needRegistry.join(', ')}: signatures live in the registry`
+      `must be registry, docker, podman or an image tarball path inside the workspace; ${problem}`
     )
   }
-  const identityInput = inputs.certificateIdentity
-    ? 'certificate-identity'
-    : 'certificate-identity-regexp'
-  const identity = inputs.certificateIdentity ?? inputs.certificateIdentityRegexp
-  if (inputs.certificateIdentity && inputs.certificateIdentityRegexp) {
-    throw new InputError(
-      'certificate-identity-regexp',
-      'cannot be given together with certificate-identity: give one of them'
-    )
-  }
-  if (inputs.cosignPublicKey && identity) {
-    throw new InputError(
-      'cosign-public-key',
-      `cannot be given together with ${identityInput}: a key verifies keyed signatures, an identity keyless ones`
-    )
-  }
-  if (steps.has('verify') && !steps.has('sign') && !inputs.cosignPublicKey && !identity) {
-    throw new InputError(
-      'cosign-public-key',
-      'is needed to verify without sign in the same run (for keyless signatures give certificate-identity or certificate-identity-regexp instead)'
-    )
-  }
-  if (steps.has('verify') && steps.has('sign') && !inputs.cosignKey && inputs.cosignPublicKey) {
-    throw new InputError(
-      'cosign-public-key',
-      'cannot verify the keyless signature made by sign in the same run: remove it, or give cosign-key'
-    )
-  }
-  if (steps.has('verify') && steps.has('sign') && inputs.cosignKey && identity) {
-    throw new InputError(
-      identityInput,
-      'cannot verify the keyed signature made by sign in the same run: remove it, or leave cosign-key empty'
-    )
-  }
-  if (inputs.cosignPassword && !inputs.cosignKey) {
-    throw new InputError(
-      'cosign-password',
-      'is given without cosign-key: it is the password of that key'
-    )
-  }
-  if (inputs.uploadSarif && !inputs.githubToken) {
-    throw new InputError(
-      'github-token',
-      'must be set when upload-sarif is true (it needs security-events: write)'
-    )
-  }
+}
+
+export function toolVersion(
+  tool: 'trivy' | 'cosign',
+  versionText: string,
+  sha256Text: string
+): ToolVersionInput {
+  const name = tool === 'trivy' ? 'trivy-version' : 'cosign-version'
+  // A leading `v` is accepted (release tags carry one); releases.ts words the refusals.
+  const version = normalizeVersion(versionText)
+  const problem = versionProblem(tool, version)
+  if (problem) throw new InputError(name, problem)
+  const sha256 = parseSha256(tool === 'trivy' ? 'trivy-sha256' : 'cosign-sha256', sha256Text)
+  return sha256 ? { version, sha256 } : { version }
 }

@@ -18,12 +18,17 @@ import { vulnPredicate } from './scan-phase.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import type { InstalledTool } from '../tools/install.js'
 
+/**
+ * cosign with the registry credentials of the inputs in a private Docker config (for the image's
+ * registry only); without them, the Docker config of a docker login (DOCKER_CONFIG or ~/.docker),
+ * which may name a credential helper cosign calls for pushing signatures.
+ */
 function cosignTool(inputs: Inputs, cosign: InstalledTool, image: ResolvedImage): CosignTool {
   const credentials = inputs.registryCredentials
-  const env = credentials
-    ? { DOCKER_CONFIG: writeDockerConfig(privateTempDir(), image.ref.registry, credentials) }
-    : undefined
-  return { path: cosign.path, version: cosign.version, env }
+  const tool = { path: cosign.path, version: cosign.version }
+  if (!credentials) return { ...tool, inherit: ['DOCKER_CONFIG'] }
+  const dockerConfig = writeDockerConfig(privateTempDir(), image.ref.registry, credentials)
+  return { ...tool, env: { DOCKER_CONFIG: dockerConfig } }
 }
 
 /** Signs and attests only what passed the gate; returns the signer for verify's defaults. */

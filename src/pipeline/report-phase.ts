@@ -60,6 +60,10 @@ function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummar
       truncated: sarif.truncated
     },
     reportFile: state.scan?.reportFile,
+    filters: {
+      ignoreFile: inputs.ignoreFile && workspacePath(inputs, inputs.ignoreFile),
+      vex: inputs.vex.map((vex) => workspacePath(inputs, vex))
+    },
     sign: state.sign,
     attest: state.attest,
     verify: state.verify,
@@ -92,10 +96,15 @@ function operationalWarnings(state: RunState): number {
   return unpinned.length + (state.sarif?.truncated ? 1 : 0)
 }
 
+/** A path as the user sees it in the repository: workspace-relative, forward slashes. */
+function workspacePath(inputs: Inputs, path: string): string {
+  return relative(inputs.workspace, path).split(sep).join('/')
+}
+
 function dockerfileLocation(inputs: Inputs): DockerfileLocation | undefined {
   if (!inputs.dockerfile) return undefined
   const text = readFileSync(inputs.dockerfile, 'utf8')
-  const uri = relative(inputs.workspace, inputs.dockerfile).split(sep).join('/')
+  const uri = workspacePath(inputs, inputs.dockerfile)
   return { uri, line: finalStageFromLine(text) ?? 1 }
 }
 

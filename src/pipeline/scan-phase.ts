@@ -6,6 +6,13 @@ import { formatImageRef } from '../registry/image-ref.js'
 import { collectFindings } from '../findings/findings.js'
 import { evaluateGate } from '../findings/gate.js'
 import type { RunState, ScanOutcome } from './run-state.js'
+import type { Inputs } from '../inputs/inputs.js'
+import {
+  dockerConfigCredentials,
+  registryCredentials,
+  type RegistryAuth
+} from '../registry/credentials.js'
+import { parseImageRef } from '../registry/image-ref.js'
 import type { InstalledTool } from '../tools/install.js'
 import { restoreDb, saveDb, trivyCacheDir } from '../trivy/db-cache.js'
 import { convertReport, runScan } from '../trivy/scan.js'
@@ -31,7 +38,11 @@ export async function scanImage(state: RunState): Promise<void> {
         platform: inputs.platform,
         dbRepositories: inputs.trivyDbRepositories,
         cacheDir,
-        credentials: inputs.registryCredentials
+        credentials:
+          inputs.imageSource.kind === 'registry'
+            ? registryCredentials(inputs.image.registry, inputs.registryCredentials).credentials
+            : undefined,
+        otherAuths: dbRepositoryAuths(inputs)
       })
       // Only the findings outlive this function: they point at the report's strings, and the rest
       // of the parsed report (tens of MB on a big image) is garbage before the reports are built.
@@ -40,6 +51,22 @@ export async function scanImage(state: RunState): Promise<void> {
       if (db) await saveDb(db)
     }
   })
+}
+
+/**
+ * Credentials for DB repositories on other registries, from the user's Docker config (docker
+ * login): each goes to its own registry only. The registry-username/password inputs are for the
+ * image's registry and never reach another one.
+ */
+function dbRepositoryAuths(inputs: Inputs): RegistryAuth[] {
+  const auths: RegistryAuth[] = []
+  for (const repository of inputs.trivyDbRepositories) {
+    const registry = parseImageRef(repository).registry
+    if (registry === inputs.image.registry) continue
+    const credentials = dockerConfigCredentials(registry).credentials
+    if (credentials) auths.push({ registry, credentials })
+  }
+  return auths
 }
 
 export async function gateImage(state: RunState): Promise<void> {

@@ -39,12 +39,22 @@ export function escapeInline(text: string, maxLength = 300): string {
 // fragment. Those are returned as they are; parsing thousands of them is the costly part.
 const PLAIN_URL = /^https?:\/\/(?:[a-z0-9-]+\.)+[a-z]{2,}(?:\/(?!\.)[\w.~-]*)+$/
 
+// What could end a link destination or start Markdown inside it, percent-encoded by hand:
+// encodeURIComponent leaves `(` and `)` as they are, and a report URL holding
+// `)[Fix](https://attacker.example/x` must stay one link to the URL it names. A backtick would
+// open a code span (which binds before links), `|` end a table cell.
+const URL_SPECIAL = /[()[\]<>"'|\\`]/g
+
+function percentEncode(c: string): string {
+  return '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')
+}
+
 /** An http(s) URL safe to put in a Markdown link, or undefined for anything else. */
 export function safeUrl(url: string | undefined): string | undefined {
   if (url === undefined || !/^https?:\/\/[^\s]+$/i.test(url)) return undefined
   if (PLAIN_URL.test(url)) return url
   try {
-    return new URL(url).href.replace(/[()<>"|]/g, (c) => encodeURIComponent(c))
+    return new URL(url).href.replace(URL_SPECIAL, percentEncode)
   } catch {
     return undefined
   }

@@ -36,6 +36,8 @@ export interface RunSummaryInput {
   sarif?: { file?: string; resultCount: number; truncated?: SarifTruncation }
   /** Path of trivy's JSON report, for "see the report". */
   reportFile?: string
+  /** The ignore file and VEX documents trivy applied, as the user named them (workspace-relative). */
+  filters?: { ignoreFile?: string; vex: string[] }
   sign?: SignResult
   attest?: SignResult
   verify?: VerifyResult
@@ -250,6 +252,17 @@ function failureSection(failure: string | undefined): string {
   return `### What went wrong\n\n\`\`\`text\n${clip(failure, 4000).replace(/```/g, "'''")}\n\`\`\``
 }
 
+/** Which suppressions the counts reflect: a finding they hide is in no report. */
+function filtersNote(filters: RunSummaryInput['filters']): string {
+  const used = [
+    filters?.ignoreFile && `ignore file ${code(filters.ignoreFile)}`,
+    ...(filters?.vex ?? []).map((vex) => `VEX ${code(vex)}`)
+  ].filter(Boolean)
+  return used.length > 0
+    ? `Suppressions trivy applied: ${used.join(', ')}.`
+    : 'No ignore file or VEX document was applied.'
+}
+
 function render(input: RunSummaryInput, cap: number, counts: GateResult | undefined): string {
   return (
     [
@@ -258,6 +271,7 @@ function render(input: RunSummaryInput, cap: number, counts: GateResult | undefi
       stepsTable(input.steps),
       failureSection(input.failure),
       counts ? countsTable(counts, input.gate !== undefined) : '',
+      counts ? filtersNote(input.filters) : '',
       ...findingSections(input, cap),
       sarifNote(input),
       renderSignatures(input),

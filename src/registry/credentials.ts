@@ -119,6 +119,12 @@ export function registryCredentials(
   return dockerConfigCredentials(registry, env)
 }
 
+/** Credentials meant for one registry only. */
+export interface RegistryAuth {
+  registry: string
+  credentials: RegistryCredentials
+}
+
 /**
  * Writes `dir/config.json` (mode 0600) holding only `credentials` for `registry`, and returns `dir`
  * for use as DOCKER_CONFIG by the tools we run. `dir` should be a private temporary directory.
@@ -128,10 +134,24 @@ export function writeDockerConfig(
   registry: string,
   credentials: RegistryCredentials
 ): string {
+  return writeDockerConfigEntries(dir, [{ registry, credentials }])
+}
+
+/**
+ * Writes `dir/config.json` (mode 0600) with one `auths` entry per registry (none: anonymous
+ * everywhere, and no credential helper of the machine's config is called), and returns `dir`.
+ * Each registry gets its own credentials and no other's: a tool sends them only to that host.
+ */
+export function writeDockerConfigEntries(dir: string, entries: readonly RegistryAuth[]): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const key = canonicalRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry
-  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
-  const file = join(dir, 'config.json')
-  writePrivateFileAt(file, JSON.stringify({ auths: { [key]: { auth } } }, null, 2) + '\n')
+  const auths: Record<string, { auth: string }> = {}
+  for (const { registry, credentials } of entries) {
+    const key = canonicalRegistry(registry) === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry
+    if (key in auths) continue
+    auths[key] = {
+      auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')
+    }
+  }
+  writePrivateFileAt(join(dir, 'config.json'), JSON.stringify({ auths }, null, 2) + '\n')
   return dir
 }

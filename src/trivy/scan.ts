@@ -2,13 +2,16 @@
 // One `trivy image` per image writes the JSON report; every other artefact (SARIF, the cosign-vuln
 // predicate) is derived from that report, so everything describes the same scan.
 import * as core from '@actions/core'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { ToolError } from '../errors.js'
-import type { ImageSource, Scanner } from '../types.js'
+import { parseImageRef } from '../registry/image-ref.js'
+import { writeDockerConfigEntries, type RegistryAuth } from '../registry/credentials.js'
+import { privateTempDir } from '../secure-fs/private-dir.js'
+import { SEVERITIES, type ImageSource, type Scanner } from '../types.js'
 import { parseReport, type TrivyReport } from './report.js'
 import { listFlagValue } from '../tools/list-flag.js'
-import { runTool, tail } from '../tools/exec.js'
+import { runTool, tail, type RunOptions } from '../tools/exec.js'
 
 /** trivy's own default DB repositories since v0.58.0, in the order it tries them. */
 export const DEFAULT_DB_REPOSITORIES = [
@@ -32,7 +35,10 @@ export interface ScanOptions {
   /** Empty: trivy's own default order. */
   dbRepositories: string[]
   cacheDir: string
+  /** For the scanned image's registry only (a registry source); never sent anywhere else. */
   credentials?: { username: string; password: string }
+  /** Credentials of the DB repositories' registries (from the user's Docker config), each for its own. */
+  otherAuths?: RegistryAuth[]
 }
 
 export interface ScanResult {
@@ -51,9 +57,10 @@ export function scanLabel(options: Pick<ScanOptions, 'target' | 'source'>): stri
 export function buildScanArgs(options: ScanOptions): string[] {
   const args = ['image', '--format', 'json', '--output', options.reportFile]
   // Since v0.67.0 trivy lists every package by default; the gate and reports only need findings.
-  args.push('--list-all-pkgs=false', '--scanners', options.scanners.join(','))
-  // No --severity (SARIF wants every severity; the gate decides) and no --exit-code: trivy exits 1
-  // both for findings and for fatal errors, so the verdict comes from the JSON report instead.
+  // Every severity, said explicitly (SARIF wants them all; the gate decides), and no --exit-code:
+  // trivy exits 1 both for findings and for fatal errors, so the verdict comes from the JSON report.
+  args.push('--list-all-pkgs=false', '--severity', [...SEVERITIES].reverse().join(','))
+  args.push('--scanners', options.scanners.join(','))
   if (options.ignoreUnfixed) args.push('--ignore-unfixed')
   if (options.ignoreFile) args.push('--ignorefile', options.ignoreFile)
   for (const vex of options.vex) args.push('--vex', listFlagValue(vex))
@@ -70,25 +77,69 @@ export function buildScanArgs(options: ScanOptions): string[] {
 }
 
 /**
- * Environment for every trivy call: quiet, CI-friendly logs, and the cache dir (so that `version`
- * and `convert` see the same DB as the scan). Registry credentials go here, never into argv.
+ * trivy's own variables for every call: quiet, CI-friendly logs, and the cache dir (so that `version`
+ * and `convert` see the same DB as the scan). Nothing else of the job's TRIVY_* reaches trivy (see
+ * tools/exec.ts). Registry credentials come through `dockerConfig`, a private Docker config with one
+ * `auths` entry per registry: TRIVY_USERNAME/PASSWORD would go to every registry trivy contacts,
+ * the vulnerability-database registries included.
  */
-export function scanEnv(
-  options: Pick<ScanOptions, 'cacheDir' | 'credentials'>
-): Record<string, string> {
+export function scanEnv(options: {
+  cacheDir: string
+  dockerConfig?: string
+}): Record<string, string> {
   const env: Record<string, string> = {
     TRIVY_NO_PROGRESS: 'true',
     TRIVY_SKIP_VERSION_CHECK: 'true',
     TRIVY_DISABLE_TELEMETRY: 'true',
     TRIVY_CACHE_DIR: options.cacheDir
   }
-  const credentials = options.credentials
-  if (credentials) {
-    // inputs.ts refuses values with commas or whitespace: trivy would split them into lists.
-    env['TRIVY_USERNAME'] = credentials.username
-    env['TRIVY_PASSWORD'] = credentials.password
-  }
+  if (options.dockerConfig) env['DOCKER_CONFIG'] = options.dockerConfig
   return env
+}
+
+/** The Docker daemon's address, for `image-source: docker` (podman's socket is under XDG_RUNTIME_DIR). */
+const DAEMON_ENVIRONMENT = [
+  'DOCKER_HOST',
+  'DOCKER_CERT_PATH',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_API_VERSION'
+]
+
+/**
+ * Runs trivy in a private, empty working directory (so that a `trivy.yaml`, `trivy-secret.yaml` or
+ * `.trivyignore` a pull request commits to the workspace is never read: every path we pass is
+ * absolute) with a private Docker config, both removed afterwards.
+ */
+async function runTrivy(
+  trivyPath: string,
+  args: string[],
+  options: { cacheDir: string; auths?: RegistryAuth[]; source?: ImageSource; silent?: boolean }
+): Promise<Awaited<ReturnType<typeof runTool>>> {
+  const dir = mkdtempSync(join(privateTempDir(), 'trivy-'))
+  try {
+    const cwd = join(dir, 'cwd')
+    mkdirSync(cwd, { mode: 0o700 })
+    const dockerConfig = writeDockerConfigEntries(join(dir, 'docker'), options.auths ?? [])
+    const run: RunOptions = {
+      env: scanEnv({ cacheDir: options.cacheDir, dockerConfig }),
+      inherit: options.source?.kind === 'docker' ? DAEMON_ENVIRONMENT : [],
+      cwd,
+      silent: options.silent
+    }
+    return await runTool(trivyPath, args, run)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The registries trivy may authenticate to, each with its own credentials only. */
+function scanAuths(options: ScanOptions): RegistryAuth[] {
+  const auths = [...(options.otherAuths ?? [])]
+  if (options.credentials && options.source.kind === 'registry') {
+    const registry = parseImageRef(options.target).registry
+    auths.unshift({ registry, credentials: options.credentials })
+  }
+  return auths
 }
 
 const RATE_LIMITED = /TOOMANYREQUESTS|429 Too Many Requests/
@@ -136,7 +187,11 @@ export async function runScan(trivyPath: string, options: ScanOptions): Promise<
   mkdirSync(dirname(options.reportFile), { recursive: true })
   // A report left by an earlier run must never pass for this scan's.
   rmSync(options.reportFile, { force: true })
-  const result = await runTool(trivyPath, buildScanArgs(options), { env: scanEnv(options) })
+  const result = await runTrivy(trivyPath, buildScanArgs(options), {
+    cacheDir: options.cacheDir,
+    auths: scanAuths(options),
+    source: options.source
+  })
   const skipped = failedDbRepositories(result.stderr)
   if (result.exitCode !== 0) {
     if (DB_FAILURE.test(result.stderr)) {
@@ -192,7 +247,7 @@ export async function convertReport(
 ): Promise<void> {
   rmSync(output, { force: true })
   const args = ['convert', '--format', format, '--output', output, reportFile]
-  const result = await runTool(trivyPath, args, { env: scanEnv({ cacheDir }), silent: true })
+  const result = await runTrivy(trivyPath, args, { cacheDir, silent: true })
   if (result.exitCode !== 0 || !existsSync(output)) {
     throw new ToolError(
       `trivy could not convert ${reportFile} to ${format} (exit code ${result.exitCode})`,
@@ -205,6 +260,7 @@ export async function convertReport(
 export async function trivyVersion(trivyPath: string): Promise<string> {
   const result = await runTool(trivyPath, ['--version'], {
     env: { TRIVY_SKIP_VERSION_CHECK: 'true', TRIVY_DISABLE_TELEMETRY: 'true' },
+    cwd: privateTempDir(),
     silent: true
   })
   const version = /^Version:\s*v?(\S+)/m.exec(result.stdout)?.[1]

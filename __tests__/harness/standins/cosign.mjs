@@ -397,6 +397,9 @@ async function identityToken(flags) {
   }
   const url = process.env.ACTIONS_ID_TOKEN_REQUEST_URL
   const bearer = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+  // cosign's providers in its order (pkg/providers/all): GitHub Actions when the request URL and
+  // token are set, then the token in SIGSTORE_ID_TOKEN (pkg/providers/envvar).
+  if (!(url && bearer) && process.env.SIGSTORE_ID_TOKEN) return process.env.SIGSTORE_ID_TOKEN
   if (!url || !bearer)
     fail(
       'getting signer: getting key from Fulcio: retrieving cert: no OIDC token: ambient GitHub Actions credentials (ACTIONS_ID_TOKEN_REQUEST_URL) are missing and there is no browser for the interactive flow'

@@ -43,6 +43,17 @@ function inputFor(report: TrivyReport, extra: Partial<RunSummaryInput> = {}): Ru
 describe('renderSummary', () => {
   const alpine = loadFixtures().get('alpine-39.json')!
 
+  it('names the ignore file and VEX documents the counts reflect', () => {
+    const filters = { ignoreFile: '.trivyignore', vex: ['vex/app.openvex.json'] }
+    const md = renderSummary(inputFor(alpine, { filters }))
+    expect(md).toContain(
+      'Suppressions trivy applied: ignore file `.trivyignore`, VEX `vex/app.openvex.json`.'
+    )
+    expect(renderSummary(inputFor(alpine, { filters: { vex: [] } }))).toContain(
+      'No ignore file or VEX document was applied.'
+    )
+  })
+
   it('leads with the verdict, then names the image and its digest', () => {
     const md = renderSummary(inputFor(alpine))
     const [title] = md.split('\n')

@@ -24,7 +24,9 @@ const BASE = [
   'json',
   '--output',
   '/tmp/r/report.json',
-  '--list-all-pkgs=false'
+  '--list-all-pkgs=false',
+  '--severity',
+  'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL'
 ]
 
 describe('buildScanArgs', () => {
@@ -151,7 +153,16 @@ describe('buildScanArgs', () => {
 
   it('never filters by severity nor sets an exit code (the gate reads the JSON)', () => {
     const args = buildScanArgs(options({ ignoreUnfixed: true, platform: 'linux/amd64' }))
-    expect(args.some((a) => a.startsWith('--severity') || a.startsWith('--exit-code'))).toBe(false)
+    // Every severity is listed, so that nothing but argv decides which ones trivy reports.
+    const severity = args.indexOf('--severity')
+    expect(args[severity + 1]?.split(',').sort()).toEqual([
+      'CRITICAL',
+      'HIGH',
+      'LOW',
+      'MEDIUM',
+      'UNKNOWN'
+    ])
+    expect(args.some((a) => a.startsWith('--exit-code'))).toBe(false)
   })
 
   it('keeps registry credentials out of argv', () => {
@@ -173,10 +184,10 @@ describe('scanEnv', () => {
     })
   })
 
-  it('passes registry credentials through the environment', () => {
-    const env = scanEnv(options({ credentials: { username: 'ci-bot', password: 'p4ss:w0rd' } }))
-    expect(env['TRIVY_USERNAME']).toBe('ci-bot')
-    expect(env['TRIVY_PASSWORD']).toBe('p4ss:w0rd')
+  it('points trivy at a private Docker config, never TRIVY_USERNAME/TRIVY_PASSWORD', () => {
+    const env = scanEnv({ cacheDir: '/tmp/cache', dockerConfig: '/private/docker' })
+    expect(env['DOCKER_CONFIG']).toBe('/private/docker')
+    expect(Object.keys(env).filter((name) => /USERNAME|PASSWORD/.test(name))).toEqual([])
   })
 })
 

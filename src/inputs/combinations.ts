@@ -1,0 +1,137 @@
+// The rules that span several inputs (impossible step combinations, conflicting keys), as a table
+// of named rules checked in order. Pure: get-inputs.ts hands over the parsed inputs.
+import { InputError } from '../errors.js'
+import type { Inputs } from './inputs.js'
+
+/** A rule that spans inputs: the refusal when `inputs` break it, else undefined. */
+export interface CombinationRule {
+  name: string
+  check: (inputs: Inputs) => InputError | undefined
+}
+
+const identityInputName = (inputs: Inputs): string =>
+  inputs.certificateIdentity ? 'certificate-identity' : 'certificate-identity-regexp'
+const identityOf = (inputs: Inputs): string | undefined =>
+  inputs.certificateIdentity ?? inputs.certificateIdentityRegexp
+const signsAndVerifies = (inputs: Inputs): boolean =>
+  inputs.steps.has('verify') && inputs.steps.has('sign')
+
+/** The rules that span inputs, in the order they are checked (the first broken one is reported). */
+export const COMBINATION_RULES: readonly CombinationRule[] = [
+  {
+    name: 'gate and attest need scan',
+    check: ({ steps }) => {
+      const step = (['gate', 'attest'] as const).find((s) => steps.has(s) && !steps.has('scan'))
+      return step
+        ? new InputError(
+            'steps',
+            `'${step}' needs 'scan' in the same run: add scan or remove ${step}`
+          )
+        : undefined
+    }
+  },
+  {
+    // The product's promise: it never signs what it did not scan, nor what failed the gate.
+    name: 'sign needs scan and gate',
+    check: ({ steps }) =>
+      steps.has('sign') && !(steps.has('scan') && steps.has('gate'))
+        ? new InputError(
+            'steps',
+            `'sign' needs 'scan' and 'gate' in the same run: only a digest that was scanned and passed the gate is signed`
+          )
+        : undefined
+  },
+  {
+    name: 'sign, attest and verify need a registry image',
+    check: ({ steps, imageSource }) => {
+      const needRegistry = (['sign', 'attest', 'verify'] as const).filter((s) => steps.has(s))
+      return needRegistry.length > 0 && imageSource.kind !== 'registry'
+        ? new InputError(
+            'image-source',
+            `must be registry when steps include ${needRegistry.join(', ')}: signatures live in the registry`
+          )
+        : undefined
+    }
+  },
+  {
+    name: 'one identity input at a time',
+    check: (inputs) =>
+      inputs.certificateIdentity && inputs.certificateIdentityRegexp
+        ? new InputError(
+            'certificate-identity-regexp',
+            'cannot be given together with certificate-identity: give one of them'
+          )
+        : undefined
+  },
+  {
+    name: 'a public key or an identity, not both',
+    check: (inputs) =>
+      inputs.cosignPublicKey && identityOf(inputs)
+        ? new InputError(
+            'cosign-public-key',
+            `cannot be given together with ${identityInputName(inputs)}: a key verifies keyed signatures, an identity keyless ones`
+          )
+        : undefined
+  },
+  {
+    name: 'verify alone needs a key or an identity',
+    check: (inputs) =>
+      inputs.steps.has('verify') &&
+      !inputs.steps.has('sign') &&
+      !inputs.cosignPublicKey &&
+      !identityOf(inputs)
+        ? new InputError(
+            'cosign-public-key',
+            'is needed to verify without sign in the same run (for keyless signatures give certificate-identity or certificate-identity-regexp instead)'
+          )
+        : undefined
+  },
+  {
+    name: 'a keyless signature is not verified by a key',
+    check: (inputs) =>
+      signsAndVerifies(inputs) && !inputs.cosignKey && inputs.cosignPublicKey
+        ? new InputError(
+            'cosign-public-key',
+            'cannot verify the keyless signature made by sign in the same run: remove it, or give cosign-key'
+          )
+        : undefined
+  },
+  {
+    name: 'a keyed signature is not verified by an identity',
+    check: (inputs) =>
+      signsAndVerifies(inputs) && inputs.cosignKey && identityOf(inputs)
+        ? new InputError(
+            identityInputName(inputs),
+            'cannot verify the keyed signature made by sign in the same run: remove it, or leave cosign-key empty'
+          )
+        : undefined
+  },
+  {
+    name: 'cosign-password needs cosign-key',
+    check: (inputs) =>
+      inputs.cosignPassword && !inputs.cosignKey
+        ? new InputError(
+            'cosign-password',
+            'is given without cosign-key: it is the password of that key'
+          )
+        : undefined
+  },
+  {
+    name: 'upload-sarif needs github-token',
+    check: (inputs) =>
+      inputs.uploadSarif && !inputs.githubToken
+        ? new InputError(
+            'github-token',
+            'must be set when upload-sarif is true (it needs security-events: write)'
+          )
+        : undefined
+  }
+]
+
+/** Rules that span inputs: refused here, before anything is downloaded. */
+export function checkCombinations(inputs: Inputs): void {
+  for (const rule of COMBINATION_RULES) {
+    const refusal = rule.check(inputs)
+    if (refusal) throw refusal
+  }
+}
