@@ -13,6 +13,7 @@ import {
   parseKey,
   parseList,
   parsePath,
+  parseTrustedRootPath,
   parseSha256,
   shown
 } from './parsers.js'
@@ -25,7 +26,7 @@ import {
   parsePlatform
 } from './rules.js'
 import type { Inputs } from './inputs.js'
-import { normalizeVersion, versionProblem } from '../tools/releases.js'
+import { normalizeVersion, unsignedVersionProblem, versionProblem } from '../tools/releases.js'
 import {
   SCANNERS,
   STEPS,
@@ -55,6 +56,7 @@ export const INPUT_DEFAULTS = {
   'cosign-version': '3.0.6',
   'cosign-sha256': '',
   'download-base-url': 'https://github.com',
+  'sigstore-trusted-root': '',
   'trivy-db-repository': '',
   'cache-db': 'true',
   'cosign-key': '',
@@ -152,6 +154,9 @@ export function getInputs(): Inputs {
     trivy: toolVersion('trivy', input('trivy-version'), input('trivy-sha256')),
     cosign: toolVersion('cosign', input('cosign-version'), input('cosign-sha256')),
     downloadBaseUrl: parseBaseUrl('download-base-url', input('download-base-url'), false),
+    sigstoreTrustedRoot: optional(input('sigstore-trusted-root'), (path) =>
+      parseTrustedRootPath('sigstore-trusted-root', path, keyRoots)
+    ),
     trivyDbRepositories: parseDbRepositories(input('trivy-db-repository')),
     cacheDb: parseBoolean('cache-db', input('cache-db'), true),
     cosignKey,
@@ -239,5 +244,7 @@ function toolVersion(
   const problem = versionProblem(tool, version)
   if (problem) throw new InputError(name, problem)
   const sha256 = parseSha256(tool === 'trivy' ? 'trivy-sha256' : 'cosign-sha256', sha256Text)
+  const unsigned = sha256 ? undefined : unsignedVersionProblem(tool, version)
+  if (unsigned) throw new InputError(`${tool}-sha256`, unsigned)
   return sha256 ? { version, sha256 } : { version }
 }
