@@ -65,7 +65,8 @@ async function pipeline(state: RunState): Promise<void> {
         trivy: needed.has('trivy') ? inputs.trivy : undefined,
         cosign: needed.has('cosign') ? inputs.cosign : undefined
       },
-      inputs.downloadBaseUrl
+      inputs.downloadBaseUrl,
+      { trust: { trustedRootPath: inputs.sigstoreTrustedRoot } }
     )
   )
   if (inputs.imageSource.kind === 'registry') {

@@ -8,6 +8,9 @@
 //   mirror.requests                 { count, paths, maxConcurrent } of every request received, faulty
 //                                   or not; maxConcurrent: most bodies in flight at once
 //   mirror.release(tool, version)   the Release being served (its files and checksums)
+//   mirror.trustedRoot              trusted_root.json text of the test Sigstore (sigstore.ts) that
+//                                   signed every genuine asset: `<asset>.sigstore.json` is served too,
+//                                   for the identity the action expects of that tool and version
 //   mirror.setFault(...faults)      replaces the active faults; setFault() clears them
 //     { kind: 'wrong-bytes', asset }            serve a tampered build of the asset (checksums unchanged)
 //     { kind: 'replace', file, body }           serve these bytes for a file (e.g. an edited checksums file)
@@ -20,7 +23,9 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Tool } from '../../src/tools/releases.js'
+import { bundleFileName, releaseSigner } from '../../src/tools/releases.js'
 import { buildRelease, type Release } from './assets.js'
+import { startTestSigstore } from './sigstore.js'
 
 export type MirrorFault =
   | { kind: 'wrong-bytes'; asset: string }
@@ -31,6 +36,7 @@ export type MirrorFault =
 
 export interface Mirror {
   baseUrl: string
+  trustedRoot: string
   requests: { count: number; paths: string[]; maxConcurrent: number }
   release(tool: Tool, version: string): Release
   setFault(...faults: MirrorFault[]): void
@@ -48,9 +54,20 @@ export async function startMirror(
   options: { throttleBytesPerSecond?: number } = {}
 ): Promise<Mirror> {
   const releases = new Map<string, Release>()
+  const sigstore = await startTestSigstore()
+  // `<tool>@<version>/<asset>.sigstore.json` -> bundle over the genuine asset.
+  const bundles = new Map<string, Buffer>()
   for (const tool of ['trivy', 'cosign'] as const) {
     for (const version of versions[tool] ?? []) {
-      releases.set(`${tool}@${version}`, buildRelease(tool, version))
+      const release = buildRelease(tool, version)
+      releases.set(`${tool}@${version}`, release)
+      for (const asset of release.assets) {
+        const bundle = await sigstore.sign(
+          release.files.get(asset) as Buffer,
+          releaseSigner(tool, version)
+        )
+        bundles.set(`${tool}@${version}/${bundleFileName(asset)}`, Buffer.from(bundle))
+      }
     }
   }
   const requests = { count: 0, paths: [] as string[], maxConcurrent: 0 }
@@ -68,7 +85,7 @@ export async function startMirror(
     const version = match?.[2] as string
     const file = match?.[3] as string
     const release = tool ? releases.get(`${tool}@${version}`) : undefined
-    let body = release?.files.get(file)
+    let body = release?.files.get(file) ?? bundles.get(`${tool}@${version}/${file}`)
     if (!tool || !body) return void res.writeHead(404).end('Not Found')
 
     const fault = faults.find((f) => f.left > 0 && faultMatches(f, file))
@@ -104,6 +121,7 @@ export async function startMirror(
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    trustedRoot: sigstore.trustedRoot,
     requests,
     release(tool, version) {
       const release = releases.get(`${tool}@${version}`)

@@ -1,15 +1,18 @@
 // The world an end-to-end test runs the action in: a release mirror serving stand-in trivy and
 // cosign releases, a real registry on loopback holding a real image, the runner's Actions cache
 // service (runs use the default cache-db: true, so trivy's DB goes through the real @actions/cache),
-// and a log of every stand-in invocation. Versions are ones the action does not pin, so they are verified against the
-// mirror's checksums files (the pinned ones would be refused: the stand-ins are not the real bytes).
+// and a log of every stand-in invocation. Versions are ones the action does not pin, so they are
+// verified by the mirror's Sigstore bundles and checksums files (the pinned ones would be refused:
+// the stand-ins are not the real bytes). Every run gets the test Sigstore's trusted root as
+// `sigstore-trusted-root` (written into its RUNNER_TEMP), so no run ever asks Sigstore's public TUF
+// repository.
 //
 //   const world = await startWorld({ auth? })
 //   const run = await world.run({ steps: 'scan,gate' }, { env?, toolCache? })
 //   world.calls(run)        the stand-in invocations of that run: [{ tool, argv, cwd }]
 //   world.cache             the cache service (entries, requests, faults; cache-service.ts)
 //   await world.stop()
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startCacheService, type CacheService } from './cache-service.js'
@@ -49,6 +52,7 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
   const repository = `${registry.host}/team/app`
   const pushed = await pushImage(registry, 'team/app', '1.0')
   const logs = new WeakMap<ActionRun, string>()
+  const temps: string[] = []
   return {
     mirror,
     registry,
@@ -58,9 +62,16 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
     image: `${repository}:1.0`,
     async run(inputs, runOptions = {}) {
       const log = join(mkdtempSync(join(tmpdir(), 'imgsec-calls-')), 'calls.jsonl')
+      const runnerTemp = runOptions.runnerTemp ?? mkdtempSync(join(tmpdir(), 'imgsec-runner-temp-'))
+      if (!runOptions.runnerTemp) temps.push(runnerTemp)
+      mkdirSync(runnerTemp, { recursive: true })
+      const trustedRoot = join(runnerTemp, 'trusted_root.json')
+      writeFileSync(trustedRoot, mirror.trustedRoot)
       const run = await runAction({
         ...runOptions,
+        runnerTemp,
         inputs: {
+          'sigstore-trusted-root': trustedRoot,
           image: `${repository}:1.0`,
           'trivy-version': TRIVY_VERSION,
           'cosign-version': COSIGN_VERSION,
@@ -82,6 +93,7 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
     },
     async stop() {
       await Promise.all([mirror.stop(), registry.stop(), cache.stop()])
+      for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true })
     }
   }
 }

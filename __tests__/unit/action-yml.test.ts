@@ -42,6 +42,7 @@ const SPEC_INPUTS = [
   'trivy-sha256',
   'cosign-sha256',
   'download-base-url',
+  'sigstore-trusted-root',
   'trivy-db-repository',
   'cache-db',
   'cosign-key',

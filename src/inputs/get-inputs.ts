@@ -14,6 +14,7 @@ import {
   parseKey,
   parseList,
   parsePath,
+  parseTrustedRootPath,
   shown
 } from './parsers.js'
 import {
@@ -49,6 +50,7 @@ export const INPUT_DEFAULTS = {
   'cosign-version': '3.0.6',
   'cosign-sha256': '',
   'download-base-url': 'https://github.com',
+  'sigstore-trusted-root': '',
   'trivy-db-repository': '',
   'cache-db': 'true',
   'cosign-key': '',
@@ -115,7 +117,7 @@ export function getInputs(): Inputs {
     image,
     steps: parseSteps(input('steps')),
     ...readScanOptions(roots),
-    ...readTools(),
+    ...readTools(roots),
     ...readRegistry(secrets),
     ...readSigning(secrets, roots),
     ...readReports(image, secrets, roots),
@@ -169,14 +171,17 @@ function readScanOptions(roots: Roots): ScanInputs {
 
 type ToolInputs = Pick<
   Inputs,
-  'trivy' | 'cosign' | 'downloadBaseUrl' | 'trivyDbRepositories' | 'cacheDb'
+  'trivy' | 'cosign' | 'downloadBaseUrl' | 'sigstoreTrustedRoot' | 'trivyDbRepositories' | 'cacheDb'
 >
 
-function readTools(): ToolInputs {
+function readTools(roots: Roots): ToolInputs {
   return {
     trivy: toolVersion('trivy', input('trivy-version'), input('trivy-sha256')),
     cosign: toolVersion('cosign', input('cosign-version'), input('cosign-sha256')),
     downloadBaseUrl: parseBaseUrl('download-base-url', input('download-base-url'), false),
+    sigstoreTrustedRoot: optional(input('sigstore-trusted-root'), (path) =>
+      parseTrustedRootPath('sigstore-trusted-root', path, roots.keys)
+    ),
     trivyDbRepositories: parseDbRepositories(input('trivy-db-repository')),
     cacheDb: parseBoolean('cache-db', input('cache-db'), true)
   }

@@ -26,6 +26,8 @@ export interface Inputs {
   cosign: ToolVersionInput
   /** No trailing slash. */
   downloadBaseUrl: string
+  /** Absolute path of a Sigstore trusted_root.json (workspace or RUNNER_TEMP); else TUF's. */
+  sigstoreTrustedRoot?: string
   /** Empty means trivy's own default order. */
   trivyDbRepositories: string[]
   cacheDb: boolean

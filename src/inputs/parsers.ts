@@ -1,7 +1,7 @@
 // Pure parsers for the input boundary (get-inputs.ts): each turns one raw input string into a typed
 // value or throws an InputError whose one-line message names the input and says what is allowed.
 // Nothing here reads the environment; paths are checked against the roots the caller passes.
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import type { KeyInput } from '../types.js'
@@ -79,6 +79,29 @@ export function parsePath(name: string, value: string, rules: PathRules): string
   }
   return path
 }
+
+/**
+ * A Sigstore `trusted_root.json` inside the roots: checked to be one here, so that a wrong file is
+ * an input error before any download (the tools' installer parses it in full when it needs it).
+ */
+export function parseTrustedRootPath(name: string, value: string, roots: string[]): string {
+  const path = parsePath(name, value, { roots, exist: 'file' })
+  let mediaType: unknown
+  try {
+    mediaType = (JSON.parse(readFileSync(path, 'utf8')) as { mediaType?: unknown }).mediaType
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    throw new InputError(name, `must be a Sigstore trusted_root.json (${shown(value)}: ${why})`)
+  }
+  if (typeof mediaType !== 'string' || !mediaType.startsWith(TRUSTED_ROOT_MEDIA_TYPE)) {
+    throw new InputError(
+      name,
+      `must be a Sigstore trusted_root.json: ${shown(value)} has no ${TRUSTED_ROOT_MEDIA_TYPE} mediaType`
+    )
+  }
+  return path
+}
+const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot'
 
 export function parseSha256(name: string, value: string): string | undefined {
   if (value === '') return undefined

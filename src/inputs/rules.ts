@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { parseImageRef } from '../registry/image-ref.js'
 import { parseChoice, parseList, parsePath, parseSha256, shown } from './parsers.js'
-import { normalizeVersion, versionProblem } from '../tools/releases.js'
+import { normalizeVersion, unsignedVersionProblem, versionProblem } from '../tools/releases.js'
 import {
   SCANNERS,
   STEPS,
@@ -138,5 +138,7 @@ export function toolVersion(
   const problem = versionProblem(tool, version)
   if (problem) throw new InputError(name, problem)
   const sha256 = parseSha256(tool === 'trivy' ? 'trivy-sha256' : 'cosign-sha256', sha256Text)
+  const unsigned = sha256 ? undefined : unsignedVersionProblem(tool, version)
+  if (unsigned) throw new InputError(`${tool}-sha256`, unsigned)
   return sha256 ? { version, sha256 } : { version }
 }

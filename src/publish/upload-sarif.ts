@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import * as core from '@actions/core'
 import type { getOctokit } from '@actions/github'
+import { isTransientStatus, withRetries, type RetryError } from '../tools/transient-http.js'
 
 export interface UploadSarifOptions {
   /** Path of the SARIF file to upload; give this or `sarif`. */
@@ -91,29 +92,30 @@ export async function uploadSarif(options: UploadSarifOptions): Promise<UploadSa
   const where = `${options.repository} (${options.ref} at ${options.commitSha.slice(0, 12)})`
 
   const retryDelayMs = options.retryDelayMs ?? 3000
-  let sarifId: string | undefined
-  for (let attempt = 1; sarifId === undefined; attempt++) {
-    try {
-      const response = await octokit.rest.codeScanning.uploadSarif({
-        owner,
-        repo,
-        commit_sha: options.commitSha,
-        ref: options.ref,
-        sarif: payload,
-        ...(options.checkoutUri ? { checkout_uri: options.checkoutUri } : {})
-      })
-      sarifId = response.data.id ?? ''
-      if (!sarifId)
-        throw new Error(`GitHub accepted the SARIF upload for ${where} but returned no id`)
-    } catch (error) {
-      if (attempt < UPLOAD_ATTEMPTS && isTransient(error)) {
-        core.info(`SARIF upload attempt ${attempt} failed (${httpSummary(error)}); retrying`)
-        await sleep(retryDelayMs * attempt)
-        continue
-      }
-      throw uploadError(error, where, apiUrl, gzipped.length)
-    }
+  const upload = async (): Promise<string> => {
+    const response = await octokit.rest.codeScanning.uploadSarif({
+      owner,
+      repo,
+      commit_sha: options.commitSha,
+      ref: options.ref,
+      sarif: payload,
+      ...(options.checkoutUri ? { checkout_uri: options.checkoutUri } : {})
+    })
+    const id = response.data.id ?? ''
+    if (!id) throw new Error(`GitHub accepted the SARIF upload for ${where} but returned no id`)
+    return id
   }
+  const sarifId = await withRetries(
+    { attempts: UPLOAD_ATTEMPTS, backoffMs: retryDelayMs },
+    upload,
+    {
+      isTransient,
+      onRetry: (error, attempt) =>
+        core.info(`SARIF upload attempt ${attempt} failed (${httpSummary(error)}); retrying`)
+    }
+  ).catch((error: RetryError) => {
+    throw uploadError(error.cause, where, apiUrl, gzipped.length)
+  })
   core.info(`Uploaded SARIF to code scanning for ${where}: upload id ${sarifId}`)
   return waitForProcessing(octokit, owner, repo, sarifId, where, options)
 }
@@ -192,9 +194,10 @@ function isHttpError(error: unknown): error is HttpError {
   return error instanceof Error && typeof (error as Partial<HttpError>).status === 'number'
 }
 
+/** A network error (no response) or a status that may change on the next attempt. */
 function isTransient(error: unknown): boolean {
   if (!isHttpError(error)) return false
-  return error.response === undefined || error.status >= 500 || error.status === 429
+  return error.response === undefined || isTransientStatus(error.status)
 }
 
 function httpSummary(error: unknown): string {

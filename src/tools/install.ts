@@ -1,57 +1,89 @@
-// Verified install of trivy and cosign through the Actions tool cache, in actions/setup-go's order:
-// find in the cache -> download -> verify the SHA-256 -> only then extract and cache -> path.
-// Nothing unverified ever reaches the tool cache: a mismatch deletes the download and throws.
+// Verified install of trivy and cosign. Whatever runs is checked, in this job, against a digest that
+// does not come from the tool cache: the SHA-256 pinned in this action, the user's `*-sha256` input,
+// or the release's Sigstore signature. The tool cache (shared between jobs on self-hosted runners)
+// only saves the download: it holds the verified release asset, which each job copies into a
+// private folder, verifies again, and unpacks there; the tool runs from that folder. The steps:
+//   1. planInstall       asset name and the trust anchor, or an input error before any download
+//   2. takeFromToolCache copy of the cached asset (and its bundle), hashed while copied
+//   3. verifyAsset       against the anchor; a cached copy that fails is reported and re-downloaded
+//   4. downloadRelease   the asset, and for a signature anchor its bundle and checksums file
+//   5. storeInToolCache  only a verified asset, for the next job
+//   6. unpack            into the private folder
 import * as core from '@actions/core'
-import { HttpClient } from '@actions/http-client'
 import * as tc from '@actions/tool-cache'
-import { createHash } from 'node:crypto'
-import { createReadStream, createWriteStream, existsSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { InputError } from '../errors.js'
 import type { ToolVersionInput } from '../types.js'
+import { findChecksum } from './checksums.js'
+import { DEFAULT_RETRY, downloadFile, type RetryPolicy } from './download.js'
+import { copyHashed, sha256File } from './hash.js'
 import {
   assetKind,
   assetName,
+  bundleFileName,
   checksumsFileName,
   currentPlatform,
   executableName,
+  hasReleaseBundles,
   PINS,
   pinnedSha256,
   platformLabel,
   releaseFileUrl,
+  releaseSigner,
+  unsignedVersionProblem,
   type Platform,
+  type ReleaseSigner,
   type Tool
 } from './releases.js'
+// sigstore.ts (and the Sigstore libraries behind it) is loaded only when a bundle is verified.
+import type { Trust, TrustSource } from './sigstore.js'
+
+export { DEFAULT_RETRY, type RetryPolicy }
 
 export interface InstalledTool {
   tool: Tool
   version: string
-  /** Absolute path of the executable. */
+  /** Absolute path of the executable, in this job's private folder. */
   path: string
   /** The version is the one this action pins (verified against the embedded SHA-256). */
   pinned: boolean
-  /** Found in the tool cache: nothing was downloaded. */
+  /** The asset came from the tool cache (verified again): nothing was downloaded. */
   fromCache: boolean
-}
-
-/** Bounded retry of transient download failures (5xx, 408, 429, resets); backoff doubles each time. */
-export interface RetryPolicy {
-  attempts: number
-  backoffMs: number
 }
 
 export interface InstallOptions {
   /** Defaults to this process's platform; tests inject others. */
   platform?: Platform
   retry?: RetryPolicy
+  /** Where the Sigstore trusted root comes from; loaded only when a bundle must be verified. */
+  trust?: TrustSource
 }
 
-// @actions/tool-cache's downloadTool retries too, but sleeps a hard-coded 10-20 s between attempts;
-// a short, bounded backoff of our own keeps a flaky mirror from stalling the job.
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 1000 }
+/** What a release asset is checked against. */
+type Anchor =
+  { kind: 'digest'; sha256: string; source: string } | { kind: 'signature'; signer: ReleaseSigner }
+
+interface Plan {
+  tool: Tool
+  version: string
+  asset: string
+  exe: string
+  cacheArch: string
+  /** `linux/amd64`, for messages. */
+  platform: string
+  pinned: boolean
+  anchor: Anchor
+}
+
+/** A release asset in the private folder, with its SHA-256 and, for a signature anchor, its bundle. */
+interface Candidate {
+  file: string
+  sha256: string
+  bundle?: string
+}
 
 /** Installs the tools the chosen steps need, both downloads at the same time. */
 export async function installTools(
@@ -59,11 +91,12 @@ export async function installTools(
   downloadBaseUrl: string,
   options: InstallOptions = {}
 ): Promise<{ trivy?: InstalledTool; cosign?: InstalledTool }> {
+  const trust = onceTrust(options.trust ?? {})
   // allSettled, not all: a failure of one must not leave the other writing to the tool cache
   // while the action is already reporting the error and exiting.
   const [trivy, cosign] = await Promise.allSettled([
-    needs.trivy && installTool('trivy', needs.trivy, downloadBaseUrl, options),
-    needs.cosign && installTool('cosign', needs.cosign, downloadBaseUrl, options)
+    needs.trivy && installWith('trivy', needs.trivy, downloadBaseUrl, options, trust),
+    needs.cosign && installWith('cosign', needs.cosign, downloadBaseUrl, options, trust)
   ])
   const failures = [trivy, cosign].filter((r) => r.status === 'rejected')
   if (failures.length === 1) throw failures[0]?.reason
@@ -78,14 +111,55 @@ export async function installTools(
 }
 
 /** Returns the verified executable of `tool` at the requested version, from the cache or a download. */
-export async function installTool(
+export function installTool(
   tool: Tool,
   request: ToolVersionInput,
   downloadBaseUrl: string,
   options: InstallOptions = {}
 ): Promise<InstalledTool> {
+  return installWith(tool, request, downloadBaseUrl, options, onceTrust(options.trust ?? {}))
+}
+
+async function installWith(
+  tool: Tool,
+  request: ToolVersionInput,
+  base: string,
+  options: InstallOptions,
+  trust: () => Promise<Trust>
+): Promise<InstalledTool> {
+  const plan = planInstall(tool, request, options.platform ?? currentPlatform())
+  const workDir = await privateFolder(tool)
+  try {
+    let asset = await takeFromToolCache(plan, workDir)
+    const fromCache = asset !== undefined && (await reverified(plan, asset, trust))
+    if (!fromCache) {
+      asset = await downloadRelease(plan, base, workDir, options.retry ?? DEFAULT_RETRY)
+      const source = await verifyAsset(
+        plan,
+        asset,
+        trust,
+        releaseFileUrl(base, tool, plan.version, plan.asset)
+      )
+      if (!plan.pinned) {
+        core.warning(
+          `${tool} ${plan.version} is not pinned by this action; it is verified only against ${source}`
+        )
+      }
+      await storeInToolCache(plan, workDir)
+      core.info(`${tool} ${plan.version}: SHA-256 ${asset.sha256} verified against ${source}`)
+    }
+    const path = await unpack(plan, (asset as Candidate).file, workDir)
+    core.info(`${tool} ${plan.version}: ready at ${path}`)
+    return { tool, version: plan.version, path, pinned: plan.pinned, fromCache }
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+/** Step 1: the asset for this platform and what it must match. Refusals here download nothing. */
+function planInstall(tool: Tool, request: ToolVersionInput, platform: Platform): Plan {
   const { version } = request
-  const platform = options.platform ?? currentPlatform()
   const asset = assetName(tool, version, platform)
   if (!asset)
     throw new Error(`${tool} ${version} has no release asset for ${platformLabel(platform)}`)
@@ -98,179 +172,226 @@ export async function installTool(
         `(${pin}); remove the input or correct it`
     )
   }
+  let anchor: Anchor
+  if (pin) anchor = { kind: 'digest', sha256: pin, source: 'the SHA-256 pinned in this action' }
+  else if (userSha) anchor = { kind: 'digest', sha256: userSha, source: `the ${tool}-sha256 input` }
+  else if (hasReleaseBundles(tool, version))
+    anchor = { kind: 'signature', signer: releaseSigner(tool, version) }
+  else throw new InputError(`${tool}-sha256`, unsignedVersionProblem(tool, version) as string)
   const pinned = version === PINS[tool].version
   const cacheArch = platform.arch === 'amd64' ? 'x64' : 'arm64'
   const exe = executableName(tool, platform)
+  return { tool, version, asset, exe, cacheArch, platform: platformLabel(platform), pinned, anchor }
+}
 
-  const cached = tc.find(tool, version, cacheArch)
-  if (cached && existsSync(join(cached, exe))) {
-    core.info(`${tool} ${version}: found in the tool cache (${cached})`)
-    return { tool, version, path: join(cached, exe), pinned, fromCache: true }
-  }
+/** A folder of this job only (0700, under RUNNER_TEMP, which the runner empties after the job). */
+async function privateFolder(tool: Tool): Promise<string> {
+  const base = process.env['RUNNER_TEMP'] || tmpdir()
+  await mkdir(base, { recursive: true })
+  return mkdtemp(join(base, `imgsec-${tool}-`))
+}
 
-  const url = releaseFileUrl(downloadBaseUrl, tool, version, asset)
-  const retry = options.retry ?? DEFAULT_RETRY
-  const tempBase = process.env['RUNNER_TEMP'] || tmpdir()
-  await mkdir(tempBase, { recursive: true })
-  const workDir = await mkdtemp(join(tempBase, `imgsec-${tool}-`))
+/** Step 2: the cached asset copied into the private folder, so that what is checked is what runs. */
+async function takeFromToolCache(plan: Plan, workDir: string): Promise<Candidate | undefined> {
+  const dir = tc.find(plan.tool, plan.version, plan.cacheArch)
+  // Entries written before the cache held assets (an unpacked tool) are not trusted: re-download.
+  if (!dir || !existsSync(join(dir, plan.asset))) return undefined
+  const release = join(workDir, 'release')
+  await mkdir(release)
+  const file = join(release, plan.asset)
+  const sha256 = await copyHashed(join(dir, plan.asset), file)
+  const bundlePath = join(dir, bundleFileName(plan.asset))
+  const bundle = existsSync(bundlePath) ? await readFile(bundlePath, 'utf8') : undefined
+  return { file, sha256, bundle }
+}
+
+/** Step 3 on a cache hit: true when the copy passes; a copy that fails is reported and dropped. */
+async function reverified(
+  plan: Plan,
+  asset: Candidate,
+  trust: () => Promise<Trust>
+): Promise<boolean> {
   try {
-    const file = join(workDir, asset)
-    core.info(`${tool} ${version}: downloading ${url}`)
-    // Both settle before we go on, so no download is still writing when workDir is removed. The
-    // asset's failure comes first: a 404 there says more than one for the checksums file.
-    const [expected, downloaded] = await Promise.allSettled([
-      expectedSha256(tool, version, asset, { pin, userSha, base: downloadBaseUrl, workDir, retry }),
-      downloadAsset(
-        url,
-        file,
-        retry,
-        `${tool} ${version} has no release asset for ${platformLabel(platform)}`
-      )
-    ])
-    if (downloaded.status === 'rejected') throw downloaded.reason
-    if (expected.status === 'rejected') throw expected.reason
-    const actual = await sha256File(file)
-    if (actual !== expected.value.sha256) {
-      await rm(file, { force: true })
-      throw new Error(
-        `SHA-256 mismatch for ${asset} (${url}): expected ${expected.value.sha256} (${expected.value.source}), ` +
-          `got ${actual}. The download was deleted and ${tool} ${version} was not installed. ` +
-          (downloadBaseUrl === 'https://github.com'
-            ? 'Do not retry blindly: a release asset that changed after publication is a compromise signal.'
-            : `Check download-base-url (${downloadBaseUrl}): a mirror must serve the release's exact bytes.`)
-      )
-    }
-    if (!pinned) {
-      core.warning(
-        `${tool} ${version} is not pinned by this action; it is verified only against ${expected.value.source}`
-      )
-    }
-    const path = await cacheVerified(file, asset, { tool, version, cacheArch, exe, workDir })
-    core.info(`${tool} ${version}: SHA-256 ${actual} verified, installed at ${path}`)
-    return { tool, version, path, pinned, fromCache: false }
-  } finally {
-    await rm(workDir, { recursive: true, force: true })
+    const source = await verifyAsset(plan, asset, trust, 'the tool cache')
+    core.info(`${plan.tool} ${plan.version}: the tool cache's copy matches ${source}`)
+    return true
+  } catch (error) {
+    core.warning(
+      `${plan.tool} ${plan.version} in the tool cache failed verification (${(error as Error).message}); ` +
+        'it was not used and is installed again from the release'
+    )
+    await rm(join(asset.file, '..'), { recursive: true, force: true })
+    return false
   }
 }
 
-interface Expected {
-  sha256: string
-  /** Where the expected digest came from, for messages. */
-  source: string
+/**
+ * Step 3: the asset matches the anchor, or this throws saying which digest was expected from
+ * where. Returns the anchor's description, for messages.
+ */
+async function verifyAsset(
+  plan: Plan,
+  asset: Candidate & { listed?: { sha256: string; url: string } },
+  trust: () => Promise<Trust>,
+  from: string
+): Promise<string> {
+  const { anchor } = plan
+  if (anchor.kind === 'digest') {
+    if (asset.sha256 !== anchor.sha256)
+      throw mismatch(plan, from, anchor.sha256, anchor.source, asset.sha256)
+    return anchor.source
+  }
+  // A download is also held against its checksums file, so both must agree with the bytes.
+  if (asset.listed && asset.listed.sha256 !== asset.sha256) {
+    const source = `the release's checksums file ${asset.listed.url}`
+    throw mismatch(plan, from, asset.listed.sha256, source, asset.sha256)
+  }
+  const bundleName = bundleFileName(plan.asset)
+  if (asset.bundle === undefined) throw new Error(`${bundleName} is missing`)
+  const loaded = await trust()
+  const { verifyBundle } = await import('./sigstore.js')
+  let signed: string
+  try {
+    signed = verifyBundle(asset.bundle, await readFile(asset.file), anchor.signer, loaded)
+  } catch (error) {
+    throw new Error(
+      `The Sigstore bundle ${bundleName} does not verify ${plan.asset} from ${from}: ${(error as Error).message}. ` +
+        `${plan.tool} ${plan.version} was not installed.`,
+      { cause: error }
+    )
+  }
+  if (signed !== asset.sha256) {
+    throw mismatch(plan, from, signed, `the Sigstore bundle ${bundleName}`, asset.sha256)
+  }
+  return (
+    `the Sigstore signature of ${anchor.signer.identity} (${loaded.origin})` +
+    (asset.listed ? ` and the release's checksums file` : '')
+  )
 }
 
-async function expectedSha256(
-  tool: Tool,
-  version: string,
-  asset: string,
-  from: { pin?: string; userSha?: string; base: string; workDir: string; retry: RetryPolicy }
-): Promise<Expected> {
-  if (from.pin) return { sha256: from.pin, source: 'the SHA-256 pinned in this action' }
-  if (from.userSha) return { sha256: from.userSha, source: `the ${tool}-sha256 input` }
-  const name = checksumsFileName(tool, version)
-  const url = releaseFileUrl(from.base, tool, version, name)
-  const file = join(from.workDir, name)
-  await downloadAsset(
-    url,
-    file,
-    from.retry,
-    `${tool} ${version} has no checksums file; give ${tool}-sha256 to verify the download instead`
+function mismatch(
+  plan: Plan,
+  from: string,
+  expected: string,
+  source: string,
+  actual: string
+): Error {
+  const where = from.includes('://') ? from : `${from}`
+  const advice = /^https:\/\/github\.com\//.test(from)
+    ? 'Do not retry blindly: a release asset that changed after publication is a compromise signal.'
+    : from.includes('://')
+      ? `Check download-base-url (${new URL(from).origin}): a mirror must serve the release's exact bytes.`
+      : 'Something changed the tool cache after the asset was verified.'
+  return new Error(
+    `SHA-256 mismatch for ${plan.asset} (${where}): expected ${expected} (${source}), got ${actual}. ` +
+      `${plan.tool} ${plan.version} was not installed. ${advice}`
   )
-  const sha256 = findChecksum(await readFile(file, 'utf8'), asset)
+}
+
+/** Step 4: the asset, and for a signature anchor its bundle and the checksums file, side by side. */
+async function downloadRelease(
+  plan: Plan,
+  base: string,
+  workDir: string,
+  retry: RetryPolicy
+): Promise<Candidate & { listed?: { sha256: string; url: string } }> {
+  const { tool, version, asset } = plan
+  const release = join(workDir, 'release')
+  await mkdir(release, { recursive: true })
+  const file = join(release, asset)
+  const url = releaseFileUrl(base, tool, version, asset)
+  core.info(`${tool} ${version}: downloading ${url}`)
+  const fetch = (name: string, dir: string, notFound: string): Promise<string> =>
+    downloadFile(releaseFileUrl(base, tool, version, name), join(dir, name), retry, notFound).then(
+      () => join(dir, name)
+    )
+  const signed = plan.anchor.kind === 'signature'
+  const giveSha = `give ${tool}-sha256 to verify the download instead`
+  // All settle before we go on, so no download is still writing when the folder is removed. The
+  // asset's failure comes first: a 404 there says more than one for the checksums file.
+  const [downloaded, bundle, checksums] = await Promise.allSettled([
+    fetch(asset, release, `${tool} ${version} has no release asset for ${plan.platform}`),
+    signed
+      ? fetch(
+          bundleFileName(asset),
+          release,
+          `${tool} ${version} publishes no Sigstore bundle for ${asset}; ${giveSha}`
+        )
+      : undefined,
+    signed
+      ? fetch(
+          checksumsFileName(tool, version),
+          workDir,
+          `${tool} ${version} has no checksums file; ${giveSha}`
+        )
+      : undefined
+  ])
+  for (const result of [downloaded, bundle, checksums])
+    if (result.status === 'rejected') throw result.reason
+  const candidate: Candidate & { listed?: { sha256: string; url: string } } = {
+    file,
+    sha256: await sha256File(file)
+  }
+  if (signed) {
+    candidate.bundle = await readFile(join(release, bundleFileName(asset)), 'utf8')
+    const checksumsUrl = releaseFileUrl(base, tool, version, checksumsFileName(tool, version))
+    candidate.listed = {
+      sha256: await listedDigest(
+        plan,
+        join(workDir, checksumsFileName(tool, version)),
+        checksumsUrl
+      ),
+      url: checksumsUrl
+    }
+  }
+  return candidate
+}
+
+async function listedDigest(plan: Plan, file: string, url: string): Promise<string> {
+  const { tool, version, asset } = plan
+  let sha256: string | undefined
+  try {
+    sha256 = findChecksum(await readFile(file, 'utf8'), asset)
+  } catch (error) {
+    throw new Error(
+      `The checksums file ${url}: ${(error as Error).message}. ${tool} ${version} was not installed.`,
+      { cause: error }
+    )
+  }
   if (!sha256) {
     throw new Error(
       `The checksums file ${url} does not list ${asset}: refusing to install an unverified ` +
         `${tool} ${version}. Give ${tool}-sha256 or use ${PINS[tool].version}`
     )
   }
-  return { sha256, source: `the release's checksums file ${url}` }
+  return sha256
 }
 
-/** The digest on the `<sha256>  <asset>` line (sha256sum format, `*` marks binary mode). */
-export function findChecksum(checksums: string, asset: string): string | undefined {
-  for (const line of checksums.split(/\r?\n/)) {
-    const match = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim())
-    if (match?.[2] === asset) return match[1]?.toLowerCase()
-  }
-  return undefined
+/** Step 5: the verified asset (and bundle) into the tool cache; nothing unverified ever gets there. */
+async function storeInToolCache(plan: Plan, workDir: string): Promise<void> {
+  await tc.cacheDir(join(workDir, 'release'), plan.tool, plan.version, plan.cacheArch)
 }
 
-async function cacheVerified(
-  file: string,
-  asset: string,
-  target: { tool: Tool; version: string; cacheArch: string; exe: string; workDir: string }
-): Promise<string> {
-  const { tool, version, cacheArch, exe, workDir } = target
+/** Step 6: the executable out of the verified asset, into the private folder. */
+async function unpack(plan: Plan, file: string, workDir: string): Promise<string> {
+  const { tool, asset, exe } = plan
+  const target = join(workDir, 'tool')
   const kind = assetKind(asset)
   if (kind === 'binary') {
-    await chmod(file, 0o755)
-    const dir = await tc.cacheFile(file, exe, tool, version, cacheArch)
-    return join(dir, exe)
-  }
-  const extracted = join(workDir, 'extracted')
-  if (kind === 'zip') await tc.extractZip(file, extracted)
-  else await tc.extractTar(file, extracted)
-  if (!existsSync(join(extracted, exe))) {
+    await mkdir(target)
+    await rename(file, join(target, exe))
+    await chmod(join(target, exe), 0o755)
+  } else if (kind === 'zip') await tc.extractZip(file, target)
+  else await tc.extractTar(file, target)
+  await rm(join(workDir, 'release'), { recursive: true, force: true })
+  if (!existsSync(join(target, exe))) {
     throw new Error(`${asset} holds no ${exe}: it is not a ${tool} release archive`)
   }
-  const dir = await tc.cacheDir(extracted, tool, version, cacheArch)
-  return join(dir, exe)
+  return join(target, exe)
 }
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(createReadStream(file), hash)
-  return hash.digest('hex')
-}
-
-class HttpStatusError extends Error {
-  constructor(
-    readonly status: number,
-    url: string
-  ) {
-    super(`HTTP ${status} from ${url}`)
-  }
-}
-
-const http = new HttpClient('imgsec-action', [], { allowRetries: false, socketTimeout: 60_000 })
-
-/** Downloads `url` to `dest`, retrying transient failures; a 404 throws `notFound` plus the URL. */
-async function downloadAsset(
-  url: string,
-  dest: string,
-  retry: RetryPolicy,
-  notFound: string
-): Promise<void> {
-  let delay = retry.backoffMs
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await http.get(url)
-      const status = response.message.statusCode ?? 0
-      if (status !== 200) {
-        response.message.resume()
-        throw new HttpStatusError(status, url)
-      }
-      await pipeline(response.message, createWriteStream(dest))
-      return
-    } catch (error) {
-      await rm(dest, { force: true })
-      if (error instanceof HttpStatusError && error.status === 404) {
-        throw new Error(`${notFound} (404 from ${url})`, { cause: error })
-      }
-      const reason = error instanceof Error ? error.message : String(error)
-      if (!isTransient(error) || attempt >= retry.attempts) {
-        throw new Error(`Could not download ${url} (attempt ${attempt}): ${reason}`, {
-          cause: error
-        })
-      }
-      core.info(`Download of ${url} failed (${reason}); retrying in ${delay} ms`)
-      await new Promise((resolve) => setTimeout(resolve, delay))
-      delay *= 2
-    }
-  }
-}
-
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof HttpStatusError)) return true // connection refused / reset, premature close
-  return error.status >= 500 || error.status === 408 || error.status === 429
+/** Loads the trusted root at most once per run, and only when a bundle is to be verified. */
+function onceTrust(source: TrustSource): () => Promise<Trust> {
+  let loading: Promise<Trust> | undefined
+  return () => (loading ??= import('./sigstore.js').then(({ loadTrust }) => loadTrust(source)))
 }

@@ -173,3 +173,54 @@ const REPOSITORIES: Readonly<Record<Tool, string>> = {
 export function releaseFileUrl(base: string, tool: Tool, version: string, file: string): string {
   return `${base}/${REPOSITORIES[tool]}/releases/download/v${version}/${file}`
 }
+
+/** Who signs a project's release assets (pins.md): the certificate identity and its OIDC issuer. */
+export interface ReleaseSigner {
+  identity: string
+  issuer: string
+}
+
+/**
+ * The first version whose assets each come with a Sigstore bundle, `<asset>.sigstore.json`. An
+ * unpinned version older than this can be verified only against a `*-sha256` input.
+ */
+export const SIGNED_SINCE: Readonly<Record<Tool, string>> = {
+  trivy: '0.68.1',
+  cosign: '3.0.2'
+}
+
+/** The signer of `tool`'s release at `version`: trivy signs from its release workflow at the tag. */
+export function releaseSigner(tool: Tool, version: string): ReleaseSigner {
+  if (tool === 'trivy') {
+    return {
+      identity: `https://github.com/aquasecurity/trivy/.github/workflows/reusable-release.yaml@refs/tags/v${version}`,
+      issuer: 'https://token.actions.githubusercontent.com'
+    }
+  }
+  return {
+    identity: 'keyless@projectsigstore.iam.gserviceaccount.com',
+    issuer: 'https://accounts.google.com'
+  }
+}
+
+/** Whether `version` (exact, already valid) publishes Sigstore bundles for its assets. */
+export function hasReleaseBundles(tool: Tool, version: string): boolean {
+  return semver.gte(version, SIGNED_SINCE[tool])
+}
+
+/** The Sigstore bundle published beside an asset. */
+export function bundleFileName(asset: string): string {
+  return `${asset}.sigstore.json`
+}
+
+/**
+ * Why an unpinned `version` given without a `*-sha256` input cannot be verified, or undefined when
+ * it can (it has Sigstore bundles). For the input boundary: completes "Input '<tool>-sha256': …".
+ */
+export function unsignedVersionProblem(tool: Tool, version: string): string | undefined {
+  if (version === PINS[tool].version || hasReleaseBundles(tool, version)) return undefined
+  return (
+    `is needed for ${tool} ${version}: releases before ${SIGNED_SINCE[tool]} have no Sigstore ` +
+    `signature, so the download can only be checked against the SHA-256 you give (or use ${PINS[tool].version})`
+  )
+}

@@ -11,20 +11,33 @@ import {
   it,
   jest
 } from '@jest/globals'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '../../harness/assets.js'
 import { startMirror, type Mirror } from '../../harness/mirror.js'
-import { installTool, installTools, type RetryPolicy } from '../../../src/tools/install.js'
-import { PINS, releaseFileUrl, type Platform } from '../../../src/tools/releases.js'
+import {
+  installTool,
+  installTools,
+  type InstallOptions,
+  type RetryPolicy
+} from '../../../src/tools/install.js'
+import { PINS, releaseFileUrl, releaseSigner, type Platform } from '../../../src/tools/releases.js'
 
 const TRIVY = '0.73.1'
 const COSIGN = '3.0.5'
 const linux: Platform = { os: 'linux', arch: 'amd64' }
 const TRIVY_ASSET = `trivy_${TRIVY}_Linux-64bit.tar.gz`
 const noWait: RetryPolicy = { attempts: 3, backoffMs: 0 }
-const options = { platform: linux, retry: noWait }
+let options: InstallOptions
 
 let mirror: Mirror
 let dirs: { toolCache: string; temp: string }
@@ -32,6 +45,10 @@ let stdout: string[]
 
 beforeAll(async () => {
   mirror = await startMirror({ trivy: [TRIVY, PINS.trivy.version], cosign: [COSIGN] })
+  // The mirror's own Sigstore: bundles verify under it, and nothing asks the public TUF repository.
+  const trustedRootPath = join(mkdtempSync(join(tmpdir(), 'imgsec-root-')), 'trusted_root.json')
+  writeFileSync(trustedRootPath, mirror.trustedRoot)
+  options = { platform: linux, retry: noWait, trust: { trustedRootPath } }
 })
 afterAll(async () => {
   await mirror.stop()
@@ -63,6 +80,9 @@ const warnings = (): string[] =>
 const cached = (tool: string): string[] =>
   existsSync(join(dirs.toolCache, tool)) ? readdirSync(join(dirs.toolCache, tool)) : []
 const leftInTemp = (): string[] => (existsSync(dirs.temp) ? readdirSync(dirs.temp) : [])
+/** Where a tool runs from: a folder of this job under RUNNER_TEMP, never the shared tool cache. */
+const privateTool = (tool: string): RegExp =>
+  new RegExp(`^${dirs.temp}/imgsec-${tool}-[^/]+/tool/${tool}$`)
 const trivyFile = (version: string, asset: string): Buffer =>
   mirror.release('trivy', version).files.get(asset) as Buffer
 
@@ -91,7 +111,7 @@ describe('verification', () => {
     )
   })
 
-  it('installs a non-pinned version verified against its checksums file, with a warning', async () => {
+  it('installs a non-pinned version verified by its Sigstore bundle and checksums file, with a warning', async () => {
     const installed = await installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)
     expect(installed).toMatchObject({
       tool: 'trivy',
@@ -99,7 +119,11 @@ describe('verification', () => {
       pinned: false,
       fromCache: false
     })
-    expect(installed.path).toBe(join(dirs.toolCache, 'trivy', TRIVY, 'x64', 'trivy'))
+    // The tool runs from this job's private folder; the tool cache keeps the verified asset.
+    expect(installed.path).toMatch(privateTool('trivy'))
+    expect(readFileSync(join(dirs.toolCache, 'trivy', TRIVY, 'x64', TRIVY_ASSET))).toEqual(
+      trivyFile(TRIVY, TRIVY_ASSET)
+    )
     expect(statSync(installed.path).mode & 0o111).not.toBe(0)
     expect(readFileSync(installed.path, 'utf8')).toContain(TRIVY)
     expect(existsSync(join(installed.path, '..', 'contrib', 'html.tpl'))).toBe(true)
@@ -109,10 +133,11 @@ describe('verification', () => {
       TRIVY,
       `trivy_${TRIVY}_checksums.txt`
     )
+    expect(mirror.requests.paths).toContain(new URL(checksumsUrl).pathname)
     expect(warnings()).toEqual([
-      `::warning::trivy ${TRIVY} is not pinned by this action; it is verified only against the release's checksums file ${checksumsUrl}`
+      `::warning::trivy ${TRIVY} is not pinned by this action; it is verified only against the Sigstore signature of ${releaseSigner('trivy', TRIVY).identity} (the trusted root ${options.trust?.trustedRootPath}) and the release's checksums file`
     ])
-    expect(leftInTemp()).toEqual([])
+    expect(leftInTemp()).toEqual([installed.path.split('/').at(-3)])
   })
 
   it('verifies against the user-supplied SHA-256 instead of the checksums file', async () => {
@@ -124,7 +149,7 @@ describe('verification', () => {
       mirror.baseUrl,
       options
     )
-    expect(installed.path).toBe(join(dirs.toolCache, 'cosign', COSIGN, 'x64', 'cosign'))
+    expect(installed.path).toMatch(privateTool('cosign'))
     expect(statSync(installed.path).mode & 0o755).toBe(0o755)
     expect(mirror.requests.paths.slice(before)).toEqual([
       `/sigstore/cosign/releases/download/v${COSIGN}/cosign-linux-amd64`
@@ -235,7 +260,8 @@ describe('tool cache', () => {
     const before = mirror.requests.count
     const second = await installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)
     expect(mirror.requests.count).toBe(before)
-    expect(second).toEqual({ ...first, fromCache: true })
+    expect({ ...second, path: '' }).toEqual({ ...first, path: '', fromCache: true })
+    expect(second.path).toMatch(privateTool('trivy'))
   })
 
   it('downloads both tools at the same time', async () => {
@@ -246,8 +272,8 @@ describe('tool cache', () => {
         mirror.baseUrl,
         options
       )
-      expect(trivy?.path).toBe(join(dirs.toolCache, 'trivy', TRIVY, 'x64', 'trivy'))
-      expect(cosign?.path).toBe(join(dirs.toolCache, 'cosign', COSIGN, 'x64', 'cosign'))
+      expect(trivy?.path).toMatch(privateTool('trivy'))
+      expect(cosign?.path).toMatch(privateTool('cosign'))
       expect(mirror.requests.maxConcurrent).toBeGreaterThanOrEqual(2)
     } finally {
       mirror.setThrottle()

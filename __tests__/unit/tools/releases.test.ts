@@ -1,7 +1,7 @@
 // The release facts of releases.ts against pins.md: asset names per platform, the pins, the version
 // rules the input boundary applies, and the platform mapping from Node's names.
 import { describe, expect, it } from '@jest/globals'
-import { findChecksum } from '../../../src/tools/install.js'
+import { findChecksum } from '../../../src/tools/checksums.js'
 import {
   assetName,
   checksumsFileName,
