@@ -44,6 +44,7 @@ async function coldInstall(
       'cosign-version': COSIGN_VERSION,
       'download-base-url': world.mirror.baseUrl,
       'cache-db': 'false',
+      ...world.sigstoreInput(dirs.runnerTemp),
       ...extra
     })
     return groupMs(run, 'Install tools')

@@ -118,6 +118,7 @@ export async function measureOverhead(
     'cosign-version': COSIGN_VERSION,
     'download-base-url': world.mirror.baseUrl,
     'cache-db': 'false',
+    ...world.sigstoreInput(dirs.runnerTemp),
     'cosign-key': keys.privateKey,
     'cosign-password': keys.password
   })

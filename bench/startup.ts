@@ -37,7 +37,8 @@ export async function measureStartup(world: World, runs: number): Promise<Startu
     'trivy-version': TRIVY_VERSION,
     'cosign-version': COSIGN_VERSION,
     'download-base-url': world.mirror.baseUrl,
-    'cache-db': 'false'
+    'cache-db': 'false',
+    ...world.sigstoreInput(dirs.runnerTemp)
   }
   try {
     await runMainStep(dirs, inputs) // fills the tool cache: the runs below only start up and scan

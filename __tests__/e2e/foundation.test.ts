@@ -116,6 +116,8 @@ describe('bad inputs, as a runner passes them', () => {
     ['steps', { steps: 'scan,deploy' }],
     ['trivy-version', { 'trivy-version': '0.69.4' }],
     ['download-base-url', { 'download-base-url': 'file:///etc' }],
+    ['trivy-sha256', { 'trivy-version': '0.68.0' }],
+    ['sigstore-trusted-root', { 'sigstore-trusted-root': '/etc/hostname' }],
     ['sarif-file', { 'sarif-file': '../outside.sarif' }]
   ]
   it.each(cases)(

@@ -11,6 +11,7 @@
 //   mirror.trustedRoot              trusted_root.json text of the test Sigstore (sigstore.ts) that
 //                                   signed every genuine asset: `<asset>.sigstore.json` is served too,
 //                                   for the identity the action expects of that tool and version
+//   await mirror.sign(bytes, signer)  a bundle from that same test Sigstore, for any identity
 //   mirror.setFault(...faults)      replaces the active faults; setFault() clears them
 //     { kind: 'wrong-bytes', asset }            serve a tampered build of the asset (checksums unchanged)
 //     { kind: 'replace', file, body }           serve these bytes for a file (e.g. an edited checksums file)
@@ -25,7 +26,7 @@ import type { AddressInfo } from 'node:net'
 import type { Tool } from '../../src/tools/releases.js'
 import { bundleFileName, releaseSigner } from '../../src/tools/releases.js'
 import { buildRelease, type Release } from './assets.js'
-import { startTestSigstore } from './sigstore.js'
+import { startTestSigstore, type TestSigner } from './sigstore.js'
 
 export type MirrorFault =
   | { kind: 'wrong-bytes'; asset: string }
@@ -37,6 +38,7 @@ export type MirrorFault =
 export interface Mirror {
   baseUrl: string
   trustedRoot: string
+  sign(artifact: Buffer, signer: TestSigner): Promise<Buffer>
   requests: { count: number; paths: string[]; maxConcurrent: number }
   release(tool: Tool, version: string): Release
   setFault(...faults: MirrorFault[]): void
@@ -122,6 +124,7 @@ export async function startMirror(
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     trustedRoot: sigstore.trustedRoot,
+    sign: async (artifact, signer) => Buffer.from(await sigstore.sign(artifact, signer)),
     requests,
     release(tool, version) {
       const release = releases.get(`${tool}@${version}`)

@@ -9,6 +9,7 @@
 //
 //   const world = await startWorld({ auth? })
 //   const run = await world.run({ steps: 'scan,gate' }, { env?, toolCache? })
+//   world.sigstoreInput(runnerTemp)   { 'sigstore-trusted-root': path } for runs started elsewhere (bench)
 //   world.calls(run)        the stand-in invocations of that run: [{ tool, argv, cwd }]
 //   world.cache             the cache service (entries, requests, faults; cache-service.ts)
 //   await world.stop()
@@ -41,6 +42,8 @@ export interface World {
   /** `repository:1.0` */
   image: string
   run(inputs: Record<string, string>, options?: Partial<RunOptions>): Promise<ActionRun>
+  /** Writes the test Sigstore's trusted root into `dir` (a RUNNER_TEMP) and returns the input. */
+  sigstoreInput(dir: string): { 'sigstore-trusted-root': string }
   calls(run: ActionRun): StandinCall[]
   stop(): Promise<void>
 }
@@ -53,6 +56,11 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
   const pushed = await pushImage(registry, 'team/app', '1.0')
   const logs = new WeakMap<ActionRun, string>()
   const temps: string[] = []
+  const sigstoreInput = (dir: string): { 'sigstore-trusted-root': string } => {
+    const path = join(dir, 'trusted_root.json')
+    writeFileSync(path, mirror.trustedRoot)
+    return { 'sigstore-trusted-root': path }
+  }
   return {
     mirror,
     registry,
@@ -65,13 +73,11 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
       const runnerTemp = runOptions.runnerTemp ?? mkdtempSync(join(tmpdir(), 'imgsec-runner-temp-'))
       if (!runOptions.runnerTemp) temps.push(runnerTemp)
       mkdirSync(runnerTemp, { recursive: true })
-      const trustedRoot = join(runnerTemp, 'trusted_root.json')
-      writeFileSync(trustedRoot, mirror.trustedRoot)
       const run = await runAction({
         ...runOptions,
         runnerTemp,
         inputs: {
-          'sigstore-trusted-root': trustedRoot,
+          ...sigstoreInput(runnerTemp),
           image: `${repository}:1.0`,
           'trivy-version': TRIVY_VERSION,
           'cosign-version': COSIGN_VERSION,
@@ -83,6 +89,7 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
       logs.set(run, log)
       return run
     },
+    sigstoreInput,
     calls(run) {
       const log = logs.get(run)
       if (!log || !existsSync(log)) return []

@@ -15,31 +15,22 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InputError } from '../errors.js'
 import type { ToolVersionInput } from '../types.js'
-import { findChecksum } from './checksums.js'
 import { DEFAULT_RETRY, downloadFile, type RetryPolicy } from './download.js'
 import { copyHashed, sha256File } from './hash.js'
+import { planInstall, type Candidate, type Plan } from './install-plan.js'
 import {
   assetKind,
-  assetName,
   bundleFileName,
   checksumsFileName,
   currentPlatform,
-  executableName,
-  hasReleaseBundles,
-  PINS,
-  pinnedSha256,
-  platformLabel,
   releaseFileUrl,
-  releaseSigner,
-  unsignedVersionProblem,
   type Platform,
-  type ReleaseSigner,
   type Tool
 } from './releases.js'
 // sigstore.ts (and the Sigstore libraries behind it) is loaded only when a bundle is verified.
 import type { Trust, TrustSource } from './sigstore.js'
+import { listedDigest, verifyAsset } from './verify-asset.js'
 
 export { DEFAULT_RETRY, type RetryPolicy }
 
@@ -60,29 +51,6 @@ export interface InstallOptions {
   retry?: RetryPolicy
   /** Where the Sigstore trusted root comes from; loaded only when a bundle must be verified. */
   trust?: TrustSource
-}
-
-/** What a release asset is checked against. */
-type Anchor =
-  { kind: 'digest'; sha256: string; source: string } | { kind: 'signature'; signer: ReleaseSigner }
-
-interface Plan {
-  tool: Tool
-  version: string
-  asset: string
-  exe: string
-  cacheArch: string
-  /** `linux/amd64`, for messages. */
-  platform: string
-  pinned: boolean
-  anchor: Anchor
-}
-
-/** A release asset in the private folder, with its SHA-256 and, for a signature anchor, its bundle. */
-interface Candidate {
-  file: string
-  sha256: string
-  bundle?: string
 }
 
 /** Installs the tools the chosen steps need, both downloads at the same time. */
@@ -130,25 +98,10 @@ async function installWith(
   const plan = planInstall(tool, request, options.platform ?? currentPlatform())
   const workDir = await privateFolder(tool)
   try {
-    let asset = await takeFromToolCache(plan, workDir)
-    const fromCache = asset !== undefined && (await reverified(plan, asset, trust))
-    if (!fromCache) {
-      asset = await downloadRelease(plan, base, workDir, options.retry ?? DEFAULT_RETRY)
-      const source = await verifyAsset(
-        plan,
-        asset,
-        trust,
-        releaseFileUrl(base, tool, plan.version, plan.asset)
-      )
-      if (!plan.pinned) {
-        core.warning(
-          `${tool} ${plan.version} is not pinned by this action; it is verified only against ${source}`
-        )
-      }
-      await storeInToolCache(plan, workDir)
-      core.info(`${tool} ${plan.version}: SHA-256 ${asset.sha256} verified against ${source}`)
-    }
-    const path = await unpack(plan, (asset as Candidate).file, workDir)
+    const cached = await takeFromToolCache(plan, workDir)
+    const fromCache = cached !== undefined && (await reverified(plan, cached, trust))
+    const asset = fromCache ? cached : await downloadVerified(plan, base, workDir, options, trust)
+    const path = await unpack(plan, asset.file, workDir)
     core.info(`${tool} ${plan.version}: ready at ${path}`)
     return { tool, version: plan.version, path, pinned: plan.pinned, fromCache }
   } catch (error) {
@@ -157,31 +110,26 @@ async function installWith(
   }
 }
 
-/** Step 1: the asset for this platform and what it must match. Refusals here download nothing. */
-function planInstall(tool: Tool, request: ToolVersionInput, platform: Platform): Plan {
-  const { version } = request
-  const asset = assetName(tool, version, platform)
-  if (!asset)
-    throw new Error(`${tool} ${version} has no release asset for ${platformLabel(platform)}`)
-  const pin = pinnedSha256(tool, version, asset)
-  const userSha = request.sha256?.toLowerCase()
-  if (pin && userSha && userSha !== pin) {
-    throw new InputError(
-      `${tool}-sha256`,
-      `${userSha} differs from the SHA-256 this action pins for ${asset} of ${tool} ${version} ` +
-        `(${pin}); remove the input or correct it`
+/** Steps 4, 3 and 5 on a cache miss: download, verify, and only then fill the tool cache. */
+async function downloadVerified(
+  plan: Plan,
+  base: string,
+  workDir: string,
+  options: InstallOptions,
+  trust: () => Promise<Trust>
+): Promise<Candidate> {
+  const { tool, version } = plan
+  const asset = await downloadRelease(plan, base, workDir, options.retry ?? DEFAULT_RETRY)
+  const url = releaseFileUrl(base, tool, version, plan.asset)
+  const source = await verifyAsset(plan, asset, trust, url)
+  if (!plan.pinned) {
+    core.warning(
+      `${tool} ${version} is not pinned by this action; it is verified only against ${source}`
     )
   }
-  let anchor: Anchor
-  if (pin) anchor = { kind: 'digest', sha256: pin, source: 'the SHA-256 pinned in this action' }
-  else if (userSha) anchor = { kind: 'digest', sha256: userSha, source: `the ${tool}-sha256 input` }
-  else if (hasReleaseBundles(tool, version))
-    anchor = { kind: 'signature', signer: releaseSigner(tool, version) }
-  else throw new InputError(`${tool}-sha256`, unsignedVersionProblem(tool, version) as string)
-  const pinned = version === PINS[tool].version
-  const cacheArch = platform.arch === 'amd64' ? 'x64' : 'arm64'
-  const exe = executableName(tool, platform)
-  return { tool, version, asset, exe, cacheArch, platform: platformLabel(platform), pinned, anchor }
+  await storeInToolCache(plan, workDir)
+  core.info(`${tool} ${version}: SHA-256 ${asset.sha256} verified against ${source}`)
+  return asset
 }
 
 /** A folder of this job only (0700, under RUNNER_TEMP, which the runner empties after the job). */
@@ -225,76 +173,13 @@ async function reverified(
   }
 }
 
-/**
- * Step 3: the asset matches the anchor, or this throws saying which digest was expected from
- * where. Returns the anchor's description, for messages.
- */
-async function verifyAsset(
-  plan: Plan,
-  asset: Candidate & { listed?: { sha256: string; url: string } },
-  trust: () => Promise<Trust>,
-  from: string
-): Promise<string> {
-  const { anchor } = plan
-  if (anchor.kind === 'digest') {
-    if (asset.sha256 !== anchor.sha256)
-      throw mismatch(plan, from, anchor.sha256, anchor.source, asset.sha256)
-    return anchor.source
-  }
-  // A download is also held against its checksums file, so both must agree with the bytes.
-  if (asset.listed && asset.listed.sha256 !== asset.sha256) {
-    const source = `the release's checksums file ${asset.listed.url}`
-    throw mismatch(plan, from, asset.listed.sha256, source, asset.sha256)
-  }
-  const bundleName = bundleFileName(plan.asset)
-  if (asset.bundle === undefined) throw new Error(`${bundleName} is missing`)
-  const loaded = await trust()
-  const { verifyBundle } = await import('./sigstore.js')
-  let signed: string
-  try {
-    signed = verifyBundle(asset.bundle, await readFile(asset.file), anchor.signer, loaded)
-  } catch (error) {
-    throw new Error(
-      `The Sigstore bundle ${bundleName} does not verify ${plan.asset} from ${from}: ${(error as Error).message}. ` +
-        `${plan.tool} ${plan.version} was not installed.`,
-      { cause: error }
-    )
-  }
-  if (signed !== asset.sha256) {
-    throw mismatch(plan, from, signed, `the Sigstore bundle ${bundleName}`, asset.sha256)
-  }
-  return (
-    `the Sigstore signature of ${anchor.signer.identity} (${loaded.origin})` +
-    (asset.listed ? ` and the release's checksums file` : '')
-  )
-}
-
-function mismatch(
-  plan: Plan,
-  from: string,
-  expected: string,
-  source: string,
-  actual: string
-): Error {
-  const where = from.includes('://') ? from : `${from}`
-  const advice = /^https:\/\/github\.com\//.test(from)
-    ? 'Do not retry blindly: a release asset that changed after publication is a compromise signal.'
-    : from.includes('://')
-      ? `Check download-base-url (${new URL(from).origin}): a mirror must serve the release's exact bytes.`
-      : 'Something changed the tool cache after the asset was verified.'
-  return new Error(
-    `SHA-256 mismatch for ${plan.asset} (${where}): expected ${expected} (${source}), got ${actual}. ` +
-      `${plan.tool} ${plan.version} was not installed. ${advice}`
-  )
-}
-
 /** Step 4: the asset, and for a signature anchor its bundle and the checksums file, side by side. */
 async function downloadRelease(
   plan: Plan,
   base: string,
   workDir: string,
   retry: RetryPolicy
-): Promise<Candidate & { listed?: { sha256: string; url: string } }> {
+): Promise<Candidate> {
   const { tool, version, asset } = plan
   const release = join(workDir, 'release')
   await mkdir(release, { recursive: true })
@@ -328,7 +213,7 @@ async function downloadRelease(
   ])
   for (const result of [downloaded, bundle, checksums])
     if (result.status === 'rejected') throw result.reason
-  const candidate: Candidate & { listed?: { sha256: string; url: string } } = {
+  const candidate: Candidate = {
     file,
     sha256: await sha256File(file)
   }
@@ -345,26 +230,6 @@ async function downloadRelease(
     }
   }
   return candidate
-}
-
-async function listedDigest(plan: Plan, file: string, url: string): Promise<string> {
-  const { tool, version, asset } = plan
-  let sha256: string | undefined
-  try {
-    sha256 = findChecksum(await readFile(file, 'utf8'), asset)
-  } catch (error) {
-    throw new Error(
-      `The checksums file ${url}: ${(error as Error).message}. ${tool} ${version} was not installed.`,
-      { cause: error }
-    )
-  }
-  if (!sha256) {
-    throw new Error(
-      `The checksums file ${url} does not list ${asset}: refusing to install an unverified ` +
-        `${tool} ${version}. Give ${tool}-sha256 or use ${PINS[tool].version}`
-    )
-  }
-  return sha256
 }
 
 /** Step 5: the verified asset (and bundle) into the tool cache; nothing unverified ever gets there. */

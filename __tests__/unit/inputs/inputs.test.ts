@@ -232,6 +232,31 @@ const BAD: BadCase[] = [
     says: /older than/
   },
   {
+    what: 'unpinned trivy too old to be signed, without trivy-sha256',
+    inputs: { 'trivy-version': '0.68.0' },
+    input: 'trivy-sha256',
+    says: /is needed for trivy 0\.68\.0: releases before 0\.68\.1 have no Sigstore signature/
+  },
+  {
+    what: 'unpinned cosign too old to be signed, without cosign-sha256',
+    inputs: { 'cosign-version': '2.6.1' },
+    input: 'cosign-sha256',
+    says: /is needed for cosign 2\.6\.1: releases before 3\.0\.2/
+  },
+  {
+    what: 'sigstore-trusted-root outside the workspace and RUNNER_TEMP',
+    inputs: { 'sigstore-trusted-root': '/etc/hostname' },
+    input: 'sigstore-trusted-root',
+    says: /inside the workspace or/
+  },
+  {
+    what: 'sigstore-trusted-root that is not a trusted root',
+    inputs: { 'sigstore-trusted-root': 'root.json' },
+    files: ['root.json'],
+    input: 'sigstore-trusted-root',
+    says: /must be a Sigstore trusted_root\.json/
+  },
+  {
     what: 'short sha256',
     inputs: { 'trivy-sha256': 'abc123' },
     input: 'trivy-sha256',
@@ -615,6 +640,23 @@ describe('getInputs reads good inputs', () => {
     expect(inputs).toMatchObject({ failOn: 'CRITICAL', ignoreUnfixed: true, cacheDb: false })
     expect(inputs.trivy).toEqual({ version: '0.74.0', sha256: 'ab'.repeat(32) })
     expect(inputs.downloadBaseUrl).toBe('http://127.0.0.1:8080/mirror')
+  })
+
+  it('takes an unsigned old version with its sha256, and a trusted root from RUNNER_TEMP', () => {
+    const root = join(runnerTemp, 'trusted_root.json')
+    writeFileSync(
+      root,
+      JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' })
+    )
+    setInputs({
+      image: 'alpine',
+      'trivy-version': '0.60.0',
+      'trivy-sha256': 'cd'.repeat(32),
+      'sigstore-trusted-root': root
+    })
+    const inputs = getInputs()
+    expect(inputs.trivy).toEqual({ version: '0.60.0', sha256: 'cd'.repeat(32) })
+    expect(inputs.sigstoreTrustedRoot).toBe(root)
   })
 
   it('derives a SARIF category without tag, digest or port, and keeps a given one', () => {

@@ -13,6 +13,7 @@ import {
 } from '@jest/globals'
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -22,7 +23,8 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sha256 } from '../../harness/assets.js'
+import { buildRelease, sha256 } from '../../harness/assets.js'
+import { startTestSigstore } from '../../harness/sigstore.js'
 import { startMirror, type Mirror } from '../../harness/mirror.js'
 import {
   installTool,
@@ -298,5 +300,154 @@ describe('tool cache', () => {
     ).rejects.toThrow('SHA-256 mismatch for cosign-linux-amd64')
     expect(cached('cosign')).toEqual([])
     expect(existsSync(join(dirs.toolCache, 'trivy', TRIVY, 'x64.complete'))).toBe(true)
+  })
+})
+
+/** Writes files into the tool cache entry of tool/version/x64, with its `.complete` marker. */
+function plant(tool: string, version: string, files: Record<string, Buffer | string>): string {
+  const dir = join(dirs.toolCache, tool, version, 'x64')
+  mkdirSync(dir, { recursive: true })
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body)
+  writeFileSync(`${dir}.complete`, '')
+  return dir
+}
+
+const COSIGN_ASSET = 'cosign-linux-amd64'
+const genuineCosign = (): Buffer =>
+  mirror.release('cosign', COSIGN).files.get(COSIGN_ASSET) as Buffer
+const tamperedCosign = (): Buffer =>
+  buildRelease('cosign', COSIGN, { tampered: true }).files.get(COSIGN_ASSET) as Buffer
+
+describe('a tool cache shared with other jobs', () => {
+  it('verifies a cached asset again: a tampered one is reported, never run, and installed again', async () => {
+    await installTool('cosign', { version: COSIGN }, mirror.baseUrl, options)
+    const cachedAsset = join(dirs.toolCache, 'cosign', COSIGN, 'x64', COSIGN_ASSET)
+    writeFileSync(cachedAsset, tamperedCosign())
+    const before = mirror.requests.count
+    const again = await installTool('cosign', { version: COSIGN }, mirror.baseUrl, options)
+    expect(again.fromCache).toBe(false)
+    expect(readFileSync(again.path)).toEqual(genuineCosign())
+    expect(readFileSync(cachedAsset)).toEqual(genuineCosign())
+    expect(mirror.requests.count).toBeGreaterThan(before)
+    expect(warnings().join('\n')).toMatch(
+      new RegExp(`cosign ${COSIGN} in the tool cache failed verification \\(.*Sigstore bundle`)
+    )
+  })
+
+  it('checks a cache hit against a correct cosign-sha256, and re-installs on a mismatch', async () => {
+    plant('cosign', COSIGN, { [COSIGN_ASSET]: tamperedCosign() })
+    const installed = await installTool(
+      'cosign',
+      { version: COSIGN, sha256: sha256(genuineCosign()) },
+      mirror.baseUrl,
+      options
+    )
+    expect(installed.fromCache).toBe(false)
+    expect(readFileSync(installed.path)).toEqual(genuineCosign())
+    expect(warnings().join('\n')).toMatch(
+      `SHA-256 mismatch for ${COSIGN_ASSET} (the tool cache): expected ${sha256(genuineCosign())} (the cosign-sha256 input), got ${sha256(tamperedCosign())}`
+    )
+  })
+
+  it('uses a cached asset that passes, from a private copy, without a request', async () => {
+    plant('cosign', COSIGN, { [COSIGN_ASSET]: genuineCosign() })
+    const before = mirror.requests.count
+    const installed = await installTool(
+      'cosign',
+      { version: COSIGN, sha256: sha256(genuineCosign()) },
+      mirror.baseUrl,
+      options
+    )
+    expect(mirror.requests.count).toBe(before)
+    expect(installed).toMatchObject({ fromCache: true })
+    expect(installed.path).toMatch(privateTool('cosign'))
+  })
+
+  it('never runs an unpacked binary planted in the cache of the pinned version', async () => {
+    const planted = plant('trivy', PINS.trivy.version, { trivy: '#!/bin/sh\necho planted\n' })
+    // The mirror serves stand-in bytes under the pinned name: only the embedded pin can decide.
+    const error = await installTool(
+      'trivy',
+      { version: PINS.trivy.version },
+      mirror.baseUrl,
+      options
+    ).then(
+      (installed) => new Error(`installed ${installed.path}`),
+      (e: Error) => e
+    )
+    expect(error.message).toContain(
+      `expected ${PINS.trivy.sha256[`trivy_${PINS.trivy.version}_Linux-64bit.tar.gz`]}`
+    )
+    expect(error.message).not.toContain(planted)
+  })
+})
+
+describe('Sigstore bundles of unpinned versions', () => {
+  const bundleOf = (asset: string): string => `${asset}.sigstore.json`
+
+  it('refuses an asset whose checksums file was rewritten to match it (a compromised mirror)', async () => {
+    const tampered = buildRelease('trivy', TRIVY, { tampered: true }).files.get(
+      TRIVY_ASSET
+    ) as Buffer
+    mirror.setFault(
+      { kind: 'wrong-bytes', asset: TRIVY_ASSET },
+      {
+        kind: 'replace',
+        file: `trivy_${TRIVY}_checksums.txt`,
+        body: `${sha256(tampered)}  ${TRIVY_ASSET}\n`
+      }
+    )
+    await expect(installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)).rejects.toThrow(
+      `The Sigstore bundle ${bundleOf(TRIVY_ASSET)} does not verify ${TRIVY_ASSET}`
+    )
+    expect(cached('trivy')).toEqual([])
+    expect(leftInTemp()).toEqual([])
+  })
+
+  it("refuses a valid bundle by another identity (another version's release workflow)", async () => {
+    const other = releaseSigner('trivy', '0.73.0')
+    const body = await mirror.sign(trivyFile(TRIVY, TRIVY_ASSET), other)
+    mirror.setFault({ kind: 'replace', file: bundleOf(TRIVY_ASSET), body })
+    await expect(installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)).rejects.toThrow(
+      `expected a signature by ${releaseSigner('trivy', TRIVY).identity}`
+    )
+    expect(cached('trivy')).toEqual([])
+  })
+
+  it('refuses a bundle for the right identity from a Sigstore the trusted root does not name', async () => {
+    const stranger = await startTestSigstore()
+    const body = await stranger.sign(genuineCosign(), releaseSigner('cosign', COSIGN))
+    mirror.setFault({ kind: 'replace', file: bundleOf(COSIGN_ASSET), body })
+    await expect(
+      installTool('cosign', { version: COSIGN }, mirror.baseUrl, options)
+    ).rejects.toThrow(`The Sigstore bundle ${bundleOf(COSIGN_ASSET)} does not verify`)
+    expect(cached('cosign')).toEqual([])
+  })
+
+  it('needs the bundle: without one it names the sha256 input', async () => {
+    mirror.setFault({ kind: 'not-found', asset: bundleOf(COSIGN_ASSET) })
+    await expect(
+      installTool('cosign', { version: COSIGN }, mirror.baseUrl, options)
+    ).rejects.toThrow(
+      `cosign ${COSIGN} publishes no Sigstore bundle for ${COSIGN_ASSET}; give cosign-sha256`
+    )
+  })
+
+  it('refuses a version too old to have bundles unless a sha256 is given, before any request', async () => {
+    const before = mirror.requests.count
+    await expect(
+      installTool('cosign', { version: '2.6.1' }, mirror.baseUrl, options)
+    ).rejects.toThrow(/^Input 'cosign-sha256': is needed for cosign 2\.6\.1/)
+    expect(mirror.requests.count).toBe(before)
+  })
+
+  it('refuses a checksums file that lists the asset twice with different digests', async () => {
+    const genuine = sha256(trivyFile(TRIVY, TRIVY_ASSET))
+    const body = `${genuine}  ${TRIVY_ASSET}\n${'e'.repeat(64)}  ${TRIVY_ASSET}\n`
+    mirror.setFault({ kind: 'replace', file: `trivy_${TRIVY}_checksums.txt`, body })
+    await expect(installTool('trivy', { version: TRIVY }, mirror.baseUrl, options)).rejects.toThrow(
+      `lists ${TRIVY_ASSET} 2 times with different SHA-256 values`
+    )
+    expect(cached('trivy')).toEqual([])
   })
 })
