@@ -79,7 +79,7 @@ export async function prepareSigner(cosign: CosignTool, options: SignerOptions):
   registerKeySecrets(options.key, options.password)
   // Before any cosign call: a job without id-token permission must fail with the fix, not a stack.
   if (!options.key) assertIdTokenAvailable()
-  const tlog = await prepareTlog(cosign, options.tlogUpload)
+  const tlog = await prepareTlog(cosign, options.tlogUpload, options.key !== undefined)
   if (!options.key) {
     const { identity, issuer } = await workflowIdentity()
     return {
@@ -109,8 +109,14 @@ export async function prepareSigner(cosign: CosignTool, options: SignerOptions):
   return { info, keyRef: key.ref, password, tlog, policy: { kind: 'key', keyRef: publicKeyFile } }
 }
 
-async function prepareTlog(cosign: CosignTool, tlogUpload: boolean): Promise<TlogMode> {
+async function prepareTlog(
+  cosign: CosignTool,
+  tlogUpload: boolean,
+  keyed: boolean
+): Promise<TlogMode> {
   if (tlogUpload || cosignMajor(cosign.version) < 3) return tlogMode(tlogUpload, cosign.version)
+  // Keyed: nothing to fetch from Sigstore's TUF repository (tlog-upload: false is for air gaps).
+  if (keyed) return tlogMode(false, cosign.version, false)
   const file = join(privateTempDir(), 'signing-config.json')
   const result = await runTool(cosign.path, signingConfigArgs(file), {
     env: toolEnv(cosign),

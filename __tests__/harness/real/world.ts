@@ -49,6 +49,19 @@ export interface RealWorld {
   stop(): Promise<void>
 }
 
+/**
+ * A dead proxy for everything but loopback: a real tool that tries the internet (Sigstore's TUF
+ * CDN, a public DB mirror) fails at once and visibly instead of leaving this machine.
+ */
+export const OFFLINE_ENV: Readonly<Record<string, string>> = {
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost,::1',
+  no_proxy: '127.0.0.1,localhost,::1'
+}
+
 export const MULTI_PLATFORMS = { 'linux/amd64': 'patched', 'linux/arm64': 'vulnerable' } as const
 
 export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Promise<RealWorld> {
@@ -109,6 +122,7 @@ export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Pro
           toolCache,
           timeoutMs: 240_000,
           ...runOptions,
+          env: { ...OFFLINE_ENV, ...runOptions.env },
           inputs: { image: images.patched.ref, ...baseInputs, ...inputs }
         }),
       cosign: (args, cosignOptions = {}) =>

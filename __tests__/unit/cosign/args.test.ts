@@ -50,9 +50,14 @@ describe('signArgs', () => {
       ['sign', '--yes', '--tlog-upload=false', REF]
     ],
     [
-      'without tlog on cosign v3',
+      'without tlog on cosign v3, keyless',
       { tlog: { upload: false, signingConfig: '/tmp/p/sc.json' } },
       ['sign', '--yes', '--signing-config', '/tmp/p/sc.json', REF]
+    ],
+    [
+      'without tlog on cosign v3 with a key: no signing config, nothing from TUF',
+      { keyRef: 'k', tlog: { upload: false, signingConfig: false } },
+      ['sign', '--yes', '--key', 'k', '--use-signing-config=false', '--tlog-upload=false', REF]
     ]
   ])('%s', (_name, options, expected) => {
     expect(signArgs({ ...base, ...options })).toEqual(expected)
@@ -76,11 +81,12 @@ describe('annotationArg', () => {
 })
 
 describe('tlogMode', () => {
-  it.each([
+  it.each<[boolean, string, string | false | undefined, object]>([
     [true, '3.0.6', undefined, { upload: true }],
     [true, '2.6.1', undefined, { upload: true }],
     [false, '2.6.1', undefined, { upload: false, cosignMajor: 2 }],
-    [false, 'v3.0.6', '/p/sc.json', { upload: false, signingConfig: '/p/sc.json' }]
+    [false, 'v3.0.6', '/p/sc.json', { upload: false, signingConfig: '/p/sc.json' }],
+    [false, '3.0.6', false, { upload: false, signingConfig: false }]
   ])('tlog-upload %s on cosign %s', (upload, version, config, expected) => {
     expect(tlogMode(upload, version, config)).toEqual(expected)
   })

@@ -189,7 +189,7 @@ describe('with a key', () => {
     expect(calls().map((a) => a[0])).toEqual(['public-key'])
   })
 
-  it('goes without the transparency log through a signing config on v3 and the flag on v2', async () => {
+  it('goes without the transparency log with signing config use off on v3 (keyed) and the flag on v2', async () => {
     const key = { kind: 'pem' as const, pem: keyPem }
     const v3 = await prepareSigner(cosign, { key, password: PASSWORD, tlogUpload: false })
     const target = await image('no-tlog')
@@ -199,7 +199,11 @@ describe('with a key', () => {
     expect(
       (await verifyImage(cosign, target, spec, { tlogUpload: false, attestation: false })).verified
     ).toBe(true)
-    expect(calls().find((a) => a[0] === 'sign')).toContain('--signing-config')
+    // Keyed v3: no `signing-config create` (it fetches Sigstore's TUF repository).
+    expect(calls().map((a) => a[0])).not.toContain('signing-config')
+    expect(calls().find((a) => a[0] === 'sign')).toEqual(
+      expect.arrayContaining(['--use-signing-config=false', '--tlog-upload=false'])
+    )
 
     const v2Path = join(work, 'cosign-v2.mjs')
     writeFileSync(v2Path, readFileSync(STANDIN, 'utf8').replace("'0.0.0-standin'", "'2.6.1'"), {
@@ -274,6 +278,23 @@ describe('verification verdicts', () => {
       ).problems
     ).toEqual(['signature 1 has an unknown type "evil"'])
     expect(checkVerifyOutput('', target.digest).problems).toHaveLength(1)
+  })
+
+  it('reads cosign v3 output that lists an attestation beside the signature', () => {
+    const digest = `sha256:${'a'.repeat(64)}`
+    const entry = (type: string) => ({
+      critical: { image: { 'docker-manifest-digest': digest }, type },
+      optional: {}
+    })
+    const signature = entry('https://sigstore.dev/cosign/sign/v1')
+    const attestation = entry('https://cosign.sigstore.dev/attestation/vuln/v1')
+    expect(checkVerifyOutput(JSON.stringify([signature, attestation]), digest)).toMatchObject({
+      count: 1,
+      problems: []
+    })
+    expect(checkVerifyOutput(JSON.stringify([attestation]), digest).problems).toEqual([
+      'cosign verify found only attestations, no image signature'
+    ])
   })
 })
 
