@@ -11,7 +11,7 @@ import {
   IMAGE_PACKAGES,
   type ExpectedFinding
 } from '../harness/real/alpine-images.js'
-import { listTags } from '../harness/real/oci-push.js'
+import { getManifest, listTags } from '../harness/real/oci-push.js'
 import { startRealWorld, type RealWorld } from '../harness/real/world.js'
 import { cleanupRuns, errorLines, type ActionRun } from '../harness/runner.js'
 import { sarifSchemaErrors } from '../harness/sarif-schema.js'
@@ -133,6 +133,26 @@ describe('the seed workflow: scan, gate, sign, attest, verify with a key from co
       (r) => r.Vulnerabilities ?? []
     )
     expect(attested).toHaveLength(findingsOf('patched').length)
+  })
+
+  it('names in signature-ref the Sigstore bundle that the registry really holds for the digest', async () => {
+    const { registry, images } = world
+    const prefix = `${registry.host}/${images.patched.repository}@`
+    const ref = run.outputs['signature-ref'] ?? ''
+    expect(ref.startsWith(prefix)).toBe(true)
+    const manifest = await getManifest(
+      registry,
+      images.patched.repository,
+      ref.slice(prefix.length)
+    )
+    expect(manifest).toMatchObject({
+      artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      subject: { digest: images.patched.pushed.digest },
+      annotations: { 'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1' }
+    })
+    expect(manifest?.layers?.map((l) => l.mediaType)).toEqual([
+      'application/vnd.dev.sigstore.bundle.v0.3+json'
+    ])
   })
 })
 

@@ -147,6 +147,11 @@ export function verifyAttestationArgs(options: VerifyArgs): string[] {
   return ['verify-attestation', '--type', 'vuln', ...verifyCommonArgs(options), options.pinnedRef]
 }
 
+/** Lists what is attached to the image: signatures and attestations, and where they are stored. */
+export function treeArgs(pinnedRef: string): string[] {
+  return ['tree', pinnedRef]
+}
+
 export function publicKeyArgs(keyRef: string): string[] {
   return ['public-key', '--key', keyRef]
 }

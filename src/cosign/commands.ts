@@ -22,6 +22,7 @@ import type { KeyInput } from '../types.js'
 import { fingerprintOfFile, keyRef, publicKeyFingerprint, registerKeySecrets } from './keys.js'
 import { assertIdTokenAvailable, workflowIdentity } from './oidc.js'
 import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
+import { storedRef } from './stored.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import { writePrivateFile } from '../secure-fs/private-file.js'
 import { runTool, tail } from '../tools/exec.js'
@@ -139,10 +140,6 @@ function tlogEntryFrom(output: string, tlog: TlogMode): TlogEntry | undefined {
   return tlog.upload ? { logIndex, url: `${PUBLIC_REKOR_SEARCH}${logIndex}` } : { logIndex }
 }
 
-function storedRef(image: ResolvedImage, suffix: '.sig' | '.att'): string {
-  return `${image.name}:${image.digest.replace(':', '-')}${suffix}`
-}
-
 async function runSigning(
   cosign: CosignTool,
   signer: Signer,
@@ -157,7 +154,7 @@ async function runSigning(
   return `${result.stdout}\n${result.stderr}`
 }
 
-/** Signs the pinned image; the signature lands at `<repo>:sha256-<hex>.sig`. */
+/** Signs the pinned image; `signatureRef` is where the registry holds the signature (stored.ts). */
 export async function signImage(
   cosign: CosignTool,
   signer: Signer,
@@ -173,7 +170,7 @@ export async function signImage(
   const output = await runSigning(cosign, signer, args, 'sign', image)
   return {
     signer: signer.info,
-    signatureRef: storedRef(image, '.sig'),
+    signatureRef: await storedRef(cosign, image, 'sign'),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
 }
@@ -194,7 +191,7 @@ export async function attestImage(
   const output = await runSigning(cosign, signer, args, 'attest', image)
   return {
     signer: signer.info,
-    signatureRef: storedRef(image, '.att'),
+    signatureRef: await storedRef(cosign, image, 'attest'),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
 }
