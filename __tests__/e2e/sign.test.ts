@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pushImage } from '../harness/images.js'
+import { getManifest } from '../harness/real/oci-push.js'
 import { startOidcServer, type OidcServer } from '../harness/oidc-server.js'
 import { TRIVY_FIXTURES_DIR } from '../harness/paths.js'
 import { cleanupRuns, errorLines, type ActionRun } from '../harness/runner.js'
@@ -112,9 +113,18 @@ describe('the whole pipeline with a PEM key and a password', () => {
       'verify-attestation'
     ])
     for (const call of targets) expect(call.argv.at(-1)).toBe(pinned)
-    expect(run.outputs['signature-ref']).toBe(
-      `${world.repository}:${world.pushed.digest.replace(':', '-')}.sig`
-    )
+  })
+
+  it('names in signature-ref the signature the registry really holds for the digest', async () => {
+    const prefix = `${world.repository}@`
+    const ref = run.outputs['signature-ref'] ?? ''
+    expect(ref.startsWith(prefix)).toBe(true)
+    const stored = await getManifest(world.registry, 'team/app', ref.slice(prefix.length))
+    expect(stored).toMatchObject({
+      artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      subject: { digest: world.pushed.digest },
+      annotations: { 'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1' }
+    })
   })
 
   it('leaves neither the password nor any line of the key anywhere readable', () => {

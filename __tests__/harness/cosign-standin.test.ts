@@ -49,7 +49,11 @@ async function image(tag: string, platforms?: string[]): Promise<{ ref: string; 
 }
 
 interface StoredManifest {
-  layers: Array<{ digest: string; annotations: Record<string, string> }>
+  layers: Array<{ digest: string; mediaType: string; annotations: Record<string, string> }>
+  manifests?: Array<{ digest: string; artifactType?: string }>
+  subject?: { digest: string }
+  artifactType?: string
+  annotations?: Record<string, string>
 }
 
 async function manifest(reference: string): Promise<{ status: number; json?: StoredManifest }> {
@@ -59,7 +63,7 @@ async function manifest(reference: string): Promise<{ status: number; json?: Sto
   const res = await fetch(`${registry.url}/v2/team/app/manifests/${reference}`, {
     headers: {
       Authorization: `Basic ${auth}`,
-      Accept: 'application/vnd.oci.image.manifest.v1+json'
+      Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'
     }
   })
   return { status: res.status, json: res.ok ? ((await res.json()) as StoredManifest) : undefined }
@@ -162,9 +166,58 @@ describe('command line', () => {
 })
 
 describe('sign and verify with a key', () => {
-  it('stores a simple-signing payload at sha256-<hex>.sig that the public key verifies', async () => {
+  it('stores a Sigstore bundle as a referrer under the sha256-<hex> fallback tag, as cosign v3 does', async () => {
+    const { ref, digest } = await image('bundle')
+    const run = await cosign(['sign', '--yes', '--key', 'cosign.key', ref])
+    expect(run.code).toBe(0)
+    const index = await manifest(sigTag(digest, ''))
+    expect(index.status).toBe(200)
+    expect(await manifest(sigTag(digest, '.sig'))).toMatchObject({ status: 404 })
+    const entry = index.json?.manifests?.[0]
+    if (!entry) throw new Error('the fallback index lists no referrer')
+    const stored = (await manifest(entry.digest)).json
+    expect(stored).toMatchObject({
+      artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      subject: { digest },
+      annotations: { 'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1' }
+    })
+    const bundleLayer = stored?.layers[0]
+    expect(bundleLayer?.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json')
+    const bundle = JSON.parse((await blob(bundleLayer?.digest ?? '')).toString())
+    expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json')
+
+    const tree = await cosign(['tree', ref])
+    expect(tree.stdout).toContain(
+      `https://sigstore.dev/cosign/sign/v1 artifacts via OCI referrer: ${registry.host}/team/app@${entry.digest}`
+    )
+    const good = join(work, 'vuln-for-bundle.json')
+    writeFileSync(good, JSON.stringify(vulnPredicate))
+    const attest = ['attest', '--yes', '--key', 'cosign.key', '--type', 'vuln', '--predicate', good]
+    expect((await cosign([...attest, ref])).code).toBe(0)
+    // Like cosign v3, verify lists the attestation's bundle beside the signature.
+    const checked = await cosign(['verify', '--key', 'cosign.pub', '-o', 'json', ref])
+    expect(checked.code).toBe(0)
+    const types = (JSON.parse(checked.stdout) as Array<{ critical: { type: string } }>).map(
+      (e) => e.critical.type
+    )
+    expect(types.sort()).toEqual([
+      'https://cosign.sigstore.dev/attestation/vuln/v1',
+      'https://sigstore.dev/cosign/sign/v1'
+    ])
+  })
+
+  it('stores a simple-signing payload at sha256-<hex>.sig with --new-bundle-format=false', async () => {
     const { ref, digest } = await image('keyed')
-    const run = await cosign(['sign', '--yes', '--key', 'cosign.key', '-a', 'run=42', ref])
+    const run = await cosign([
+      'sign',
+      '--yes',
+      '--new-bundle-format=false',
+      '--key',
+      'cosign.key',
+      '-a',
+      'run=42',
+      ref
+    ])
     expect(run.code).toBe(0)
     expect(run.stderr).toMatch(/^tlog entry created with index: \d+$/m)
     expect(run.stderr).not.toContain('uses a tag')
@@ -249,7 +302,7 @@ describe('sign and verify with a key', () => {
       0
     )
     for (const digest of [pushed.digest, ...Object.values(pushed.platformDigests)]) {
-      expect((await manifest(sigTag(digest, '.sig'))).status).toBe(200)
+      expect((await manifest(sigTag(digest, ''))).status).toBe(200)
     }
   })
 })
@@ -386,7 +439,11 @@ describe('attest and verify-attestation', () => {
       ref
     ])
     expect(attested.code).toBe(0)
-    expect((await manifest(sigTag(digest, '.att'))).status).toBe(200)
+    const index = await manifest(sigTag(digest, ''))
+    const referrer = await manifest(index.json?.manifests?.[0]?.digest ?? 'none')
+    expect(referrer.json?.annotations?.['dev.sigstore.bundle.predicateType']).toBe(
+      'https://cosign.sigstore.dev/attestation/vuln/v1'
+    )
 
     const checked = await cosign([
       'verify-attestation',

@@ -2,9 +2,9 @@
 // loopback registry of ./registry.ts. Every image carries a marker file, so digests never collide.
 import { execFile } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import type { RegistryAuth, TestRegistry } from './registry.js'
 
@@ -19,6 +19,8 @@ export interface PushOptions {
   auth?: RegistryAuth
   /** Text written into the image, so that two pushes with the same marker differ only in time. */
   marker?: string
+  /** Files written into each platform's image, by path inside the root (e.g. an OS package database). */
+  files?: (platform: string) => Record<string, string>
 }
 
 export interface PushedImage {
@@ -63,7 +65,8 @@ async function buildPlatformImage(
   layout: string,
   ref: string,
   platform: string,
-  marker: string
+  marker: string,
+  files: Record<string, string> = {}
 ): Promise<void> {
   const [os = 'linux', architecture = 'amd64'] = platform.split('/')
   const image = `${layout}:${ref}`
@@ -72,6 +75,11 @@ async function buildPlatformImage(
   // --rootless: no chown/mknod, so it works the same for root and for an unprivileged CI user.
   await tool('umoci', ['unpack', '--rootless', '--image', image, bundle])
   writeFileSync(join(bundle, 'rootfs', 'imgsec-marker'), `${marker} ${platform}\n`)
+  for (const [path, text] of Object.entries(files)) {
+    const target = join(bundle, 'rootfs', path)
+    mkdirSync(dirname(target), { recursive: true })
+    writeFileSync(target, text)
+  }
   await tool('umoci', ['repack', '--image', image, bundle])
   await tool('umoci', ['config', '--image', image, '--os', os, '--architecture', architecture])
 }
@@ -116,7 +124,14 @@ export async function pushImage(
     await tool('umoci', ['init', '--layout', layout])
     const descriptors = new Map<string, Descriptor>()
     for (const [i, platform] of platforms.entries()) {
-      await buildPlatformImage(work, layout, `platform-${i}`, platform, marker)
+      await buildPlatformImage(
+        work,
+        layout,
+        `platform-${i}`,
+        platform,
+        marker,
+        options.files?.(platform)
+      )
       descriptors.set(platform, refDescriptor(layout, `platform-${i}`))
     }
     let source = 'platform-0'

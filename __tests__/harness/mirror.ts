@@ -3,7 +3,7 @@
 //   <baseUrl>/aquasecurity/trivy/releases/download/v<ver>/<file>
 //   <baseUrl>/sigstore/cosign/releases/download/v<ver>/<file>
 //
-//   const mirror = await startMirror({ trivy: ['0.73.1'], cosign: ['3.0.5'] }, { throttleBytesPerSecond? })
+//   const mirror = await startMirror({ trivy: ['0.73.1'], cosign: ['3.0.5'] }, { throttleBytesPerSecond?, releases? })
 //   mirror.baseUrl                  http://127.0.0.1:PORT (no trailing slash)
 //   mirror.requests                 { count, paths, maxConcurrent } of every request received, faulty
 //                                   or not; maxConcurrent: most bodies in flight at once
@@ -53,12 +53,16 @@ const REPOSITORIES: Record<string, Tool> = {
 
 export async function startMirror(
   versions: { trivy?: string[]; cosign?: string[] },
-  options: { throttleBytesPerSecond?: number } = {}
+  options: { throttleBytesPerSecond?: number; releases?: Release[] } = {}
 ): Promise<Mirror> {
   const releases = new Map<string, Release>()
   const sigstore = await startTestSigstore()
   // `<tool>@<version>/<asset>.sigstore.json` -> bundle over the genuine asset.
   const bundles = new Map<string, Buffer>()
+  // Releases built elsewhere (the real tools, real/tools.ts), served as they are.
+  for (const release of options.releases ?? []) {
+    releases.set(`${release.tool}@${release.version}`, release)
+  }
   for (const tool of ['trivy', 'cosign'] as const) {
     for (const version of versions[tool] ?? []) {
       const release = buildRelease(tool, version)

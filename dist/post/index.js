@@ -31552,7 +31552,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./.tmp/build/errors.js
 // Error types that decide how a failure reads to the user. Lower layers throw these (or plain
-// Errors with a `cause`); only src/index.ts and src/post.ts turn them into core.setFailed.
+// Errors with a `cause`); only src/main.ts decides the step's outcome from them (src/post.ts only
+// warns: cleanup never fails a job).
 /** A bad input value: reported as one line naming the input, never with a stack trace. */
 class InputError extends Error {
     input;
@@ -31598,7 +31599,7 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./.tmp/build/tempdir.js
+;// CONCATENATED MODULE: ./.tmp/build/secure-fs/private-dir.js
 // One private temporary directory per run (mode 0700 under RUNNER_TEMP) for anything secret we must
 // write to disk: key files, a Docker config with registry credentials. Its path is saved in the
 // action's state so that the `post` entry removes it even when the main step failed or was killed.

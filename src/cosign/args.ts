@@ -8,8 +8,14 @@ export type TlogMode =
   | { upload: true }
   /** cosign v2: the plain flag. */
   | { upload: false; cosignMajor: 2 }
-  /** cosign v3: a signing config without Rekor, made by `signingConfigArgs`. */
+  /** cosign v3, keyless: a signing config without Rekor, made by `signingConfigArgs`. */
   | { upload: false; signingConfig: string }
+  /**
+   * cosign v3 with a key: no signing config at all. The default one, and `signing-config create
+   * --with-default-services`, come from Sigstore's TUF repository, a network fetch that an
+   * air-gapped runner cannot make; a keyed signature without the log needs no service from it.
+   */
+  | { upload: false; signingConfig: false }
 
 export interface SignArgs {
   pinnedRef: string
@@ -50,10 +56,18 @@ export function cosignMajor(version: string): number {
   return Number.parseInt(version.replace(/^v/, ''), 10)
 }
 
-/** The tlog route for `tlogUpload` on this cosign version; `signingConfig` is the file for v3. */
-export function tlogMode(tlogUpload: boolean, version: string, signingConfig?: string): TlogMode {
+/**
+ * The tlog route for `tlogUpload` on this cosign version; `signingConfig` is the file for keyless
+ * v3, or false for keyed v3 (no signing config).
+ */
+export function tlogMode(
+  tlogUpload: boolean,
+  version: string,
+  signingConfig?: string | false
+): TlogMode {
   if (tlogUpload) return { upload: true }
   if (cosignMajor(version) < 3) return { upload: false, cosignMajor: 2 }
+  if (signingConfig === false) return { upload: false, signingConfig: false }
   if (!signingConfig)
     throw new Error('cosign v3 needs a signing config to sign without the transparency log')
   return { upload: false, signingConfig }
@@ -74,9 +88,13 @@ export function signingConfigArgs(outFile: string): string[] {
 function signingArgs(options: SignArgs): string[] {
   const args = ['--yes']
   if (options.keyRef !== undefined) args.push('--key', options.keyRef)
-  if (!options.tlog.upload) {
-    if ('signingConfig' in options.tlog) args.push('--signing-config', options.tlog.signingConfig)
-    else args.push('--tlog-upload=false')
+  const tlog = options.tlog
+  if (!tlog.upload) {
+    if (!('signingConfig' in tlog)) args.push('--tlog-upload=false')
+    else if (tlog.signingConfig === false) {
+      // v3 refuses --tlog-upload=false unless signing-config use is off.
+      args.push('--use-signing-config=false', '--tlog-upload=false')
+    } else args.push('--signing-config', tlog.signingConfig)
   }
   return args
 }
@@ -124,6 +142,11 @@ export function verifyArgs(options: VerifyArgs): string[] {
 
 export function verifyAttestationArgs(options: VerifyArgs): string[] {
   return ['verify-attestation', '--type', 'vuln', ...verifyCommonArgs(options), options.pinnedRef]
+}
+
+/** Lists what is attached to the image: signatures and attestations, and where they are stored. */
+export function treeArgs(pinnedRef: string): string[] {
+  return ['tree', pinnedRef]
 }
 
 export function publicKeyArgs(keyRef: string): string[] {

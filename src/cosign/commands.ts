@@ -28,6 +28,7 @@ import {
 } from './keys.js'
 import { assertIdTokenAvailable, sigstoreIdToken, workflowIdentity } from './oidc.js'
 import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
+import { storedRef } from './stored.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import { writePrivateFile } from '../secure-fs/private-file.js'
 import { describeSigner } from '../signer.js'
@@ -101,7 +102,7 @@ export async function prepareSigner(cosign: CosignTool, options: SignerOptions):
   registerKeySecrets(options.key, options.password)
   // Before any cosign call: a job without id-token permission must fail with the fix, not a stack.
   if (!options.key) assertIdTokenAvailable()
-  const tlog = await prepareTlog(cosign, options.tlogUpload)
+  const tlog = await prepareTlog(cosign, options.tlogUpload, options.key !== undefined)
   if (!options.key) {
     const { identity, issuer } = await workflowIdentity()
     return {
@@ -132,8 +133,14 @@ export async function prepareSigner(cosign: CosignTool, options: SignerOptions):
   return { info, keyRef: key.ref, password, tlog, policy: { kind: 'key', keyRef: publicKeyFile } }
 }
 
-async function prepareTlog(cosign: CosignTool, tlogUpload: boolean): Promise<TlogMode> {
+async function prepareTlog(
+  cosign: CosignTool,
+  tlogUpload: boolean,
+  keyed: boolean
+): Promise<TlogMode> {
   if (tlogUpload || cosignMajor(cosign.version) < 3) return tlogMode(tlogUpload, cosign.version)
+  // Keyed: nothing to fetch from Sigstore's TUF repository (tlog-upload: false is for air gaps).
+  if (keyed) return tlogMode(false, cosign.version, false)
   const file = join(privateTempDir(), 'signing-config.json')
   const result = await runTool(cosign.path, signingConfigArgs(file), {
     ...callOptions(cosign),
@@ -156,10 +163,6 @@ function tlogEntryFrom(output: string, tlog: TlogMode): TlogEntry | undefined {
   return tlog.upload ? { logIndex, url: `${PUBLIC_REKOR_SEARCH}${logIndex}` } : { logIndex }
 }
 
-function storedRef(image: ResolvedImage, suffix: '.sig' | '.att'): string {
-  return `${image.name}:${image.digest.replace(':', '-')}${suffix}`
-}
-
 async function runSigning(
   cosign: CosignTool,
   signer: Signer,
@@ -179,7 +182,7 @@ async function runSigning(
   return `${result.stdout}\n${result.stderr}`
 }
 
-/** Signs the pinned image; the signature lands at `<repo>:sha256-<hex>.sig`. */
+/** Signs the pinned image; `signatureRef` is where the registry holds the signature (stored.ts). */
 export async function signImage(
   cosign: CosignTool,
   signer: Signer,
@@ -195,7 +198,7 @@ export async function signImage(
   const output = await runSigning(cosign, signer, args, 'sign', image)
   return {
     signer: signer.info,
-    signatureRef: storedRef(image, '.sig'),
+    signatureRef: await storedRef(cosign, image, 'sign'),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
 }
@@ -216,7 +219,7 @@ export async function attestImage(
   const output = await runSigning(cosign, signer, args, 'attest', image)
   return {
     signer: signer.info,
-    signatureRef: storedRef(image, '.att'),
+    signatureRef: await storedRef(cosign, image, 'attest'),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
 }

@@ -36,12 +36,26 @@ function jsonLines(stdout: string): unknown[] {
   return values
 }
 
-/** Checks every entry of `cosign verify -o json` names `digest` and a known signature type. */
+/**
+ * An in-toto predicate type (`https://…`): cosign v3's `verify` lists the bundles of attestations
+ * made with the same key beside the signatures, typed by their predicate.
+ */
+function isAttestationType(type: unknown): boolean {
+  return typeof type === 'string' && /^https:\/\/\S+$/.test(type) && !SIGNATURE_TYPES.includes(type)
+}
+
+/**
+ * Checks every entry of `cosign verify -o json` names `digest`, and that there is at least one
+ * signature of a known type; attestation entries (cosign v3) are not counted as signatures.
+ */
 export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput {
   const entries = jsonLines(stdout).find(Array.isArray)
   if (!entries || entries.length === 0) {
     return { count: 0, problems: ['cosign verify printed no signature claims'] }
   }
+  const signatures = entries.filter((entry: unknown) =>
+    SIGNATURE_TYPES.includes(String(object(object(entry)['critical'])['type']))
+  ).length
   const problems: string[] = []
   let signer: SignerInfo | undefined
   let tlogEntry: TlogEntry | undefined
@@ -54,7 +68,8 @@ export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput 
         `signature ${i + 1} is for ${String(signed)}, not the resolved digest ${digest}`
       )
     }
-    if (!SIGNATURE_TYPES.includes(String(critical['type']))) {
+    const type = critical['type']
+    if (!SIGNATURE_TYPES.includes(String(type)) && !isAttestationType(type)) {
       problems.push(`signature ${i + 1} has an unknown type ${JSON.stringify(critical['type'])}`)
     }
     const optional = object(object(entry)['optional'])
@@ -66,7 +81,10 @@ export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput 
       signer = { kind: 'keyless', identity: subject, issuer }
     }
   })
-  return { count: entries.length, problems, signer, tlogEntry }
+  if (signatures === 0 && problems.length === 0) {
+    problems.push('cosign verify found only attestations, no image signature')
+  }
+  return { count: signatures, problems, signer, tlogEntry }
 }
 
 /** Checks the DSSE envelopes of `cosign verify-attestation --type vuln` are vuln claims on `digest`. */

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Stand-in for sigstore's `cosign` (v3 CLI) in imgsec-action's tests: the same commands, flags, error
-// texts and exit codes for what the action uses, and signatures stored where cosign stores them (the
-// `sha256-<hex>.sig` / `.att` tags of the image's repository, over the registry API). Only loopback
+// texts and exit codes for what the action uses, and signatures stored where cosign stores them, over
+// the registry API: as v3 does, a Sigstore bundle (application/vnd.dev.sigstore.bundle.v0.3+json) in
+// an OCI 1.1 referrer of the image, listed by the referrers API or, on a registry without it, in the
+// fallback index tagged `sha256-<hex>`; as v2 does (or v3 with --new-bundle-format=false), layers of
+// the `sha256-<hex>.sig` / `.att` tags. `verify` lists attestation bundles beside signatures, as
+// v3 does, and `tree` shows where everything is. Only loopback
 // registries and token servers are reachable: it never touches the network. Key files are encrypted
 // with scrypt + AES-256-GCM (cosign uses nacl/secretbox, which node:crypto lacks): same PEM type and
 // password handling, not interchangeable with real cosign keys.
@@ -23,6 +27,11 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.docker.distribution.manifest.list.v2+json'
 ].join(', ')
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
+const OCI_EMPTY = 'application/vnd.oci.empty.v1+json'
+const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json'
+const SIGN_V3_TYPE = 'https://sigstore.dev/cosign/sign/v1'
+const PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType'
 const SIG_ANNOTATION = 'dev.cosignproject.cosign/signature'
 const CERT_ANNOTATION = 'dev.sigstore.cosign/certificate'
 const BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle'
@@ -101,6 +110,7 @@ const COMMANDS = {
   attest: [{ ...SIGNING, type: 's', predicate: 's', replace: 'b' }, attest],
   verify: [{ ...VERIFYING, annotations: 'l' }, verify],
   'verify-attestation': [{ ...VERIFYING, type: 's' }, verifyAttestation],
+  tree: [{ ...REGISTRY }, tree],
   'signing-config create': [SERVICES, signingConfigCreate]
 }
 
@@ -218,7 +228,7 @@ async function getManifest(ref, reference) {
   if (res.status === 404) return undefined
   const body = Buffer.from(await res.arrayBuffer())
   const digest = res.headers.get('docker-content-digest') ?? `sha256:${sha256(body)}`
-  return { digest, json: JSON.parse(body.toString('utf8')) }
+  return { digest, size: body.length, json: JSON.parse(body.toString('utf8')) }
 }
 
 async function getBlob(ref, digest) {
@@ -287,7 +297,15 @@ async function resolveImage(ref) {
     )
   if (ref.digest && found.digest !== ref.digest)
     fail(`manifest digest ${found.digest} does not match ${ref.digest}`)
-  return { digest: found.digest, children: (found.json.manifests ?? []).map((m) => m.digest) }
+  return {
+    digest: found.digest,
+    children: (found.json.manifests ?? []).map((m) => m.digest),
+    descriptor: {
+      mediaType: found.json.mediaType ?? OCI_MANIFEST,
+      size: found.size,
+      digest: found.digest
+    }
+  }
 }
 
 // ---- keys ----
@@ -499,6 +517,18 @@ async function sign(flags, positional) {
       )
     : null
   for (const digest of digests) {
+    if (newBundleFormat(flags)) {
+      const claims = {
+        critical: {
+          identity: { 'docker-reference': ref.name },
+          image: { 'docker-manifest-digest': digest },
+          type: SIGN_V3_TYPE
+        },
+        optional
+      }
+      await storeBundle(ref, await descriptorOf(ref, digest), SIGN_V3_TYPE, claims, signer, tlog)
+      continue
+    }
     const payload = Buffer.from(
       JSON.stringify({
         critical: {
@@ -553,6 +583,10 @@ async function attest(flags, positional) {
   }
   if (type === VULN_TYPE) checkVulnPredicate(predicate, file)
   const { ref, tlog, image, signer } = await prepare(flags, input, 'signing')
+  if (newBundleFormat(flags)) {
+    await storeBundle(ref, image.descriptor, type, predicate, signer, tlog)
+    return
+  }
   const statement = Buffer.from(
     JSON.stringify({
       _type: 'https://in-toto.io/Statement/v0.1',
@@ -579,6 +613,154 @@ async function attest(flags, positional) {
     { ...annotations, [SIG_ANNOTATION]: '', predicateType: type },
     replace
   )
+}
+
+// ---- cosign v3: Sigstore bundles in OCI 1.1 referrers ----
+const newBundleFormat = (flags) => V3 && flags['new-bundle-format'] !== false
+
+async function descriptorOf(ref, digest) {
+  const found = (await getManifest(ref, digest)) ?? fail(`entity not found in registry: ${digest}`)
+  return { mediaType: found.json.mediaType ?? OCI_MANIFEST, size: found.size, digest }
+}
+
+/**
+ * Signs an in-toto statement about `subject` into a bundle and pushes it as a referrer; a registry
+ * that does not answer with OCI-Subject has no referrers API and gets the fallback index instead.
+ */
+async function storeBundle(ref, subject, type, predicate, signer, tlog) {
+  const statement = Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: ref.name, digest: { sha256: subject.digest.slice(7) } }],
+      predicateType: type,
+      predicate
+    })
+  )
+  const payloadType = 'application/vnd.in-toto+json'
+  const data = pae(payloadType, statement)
+  const sig = crypto.sign('sha256', data, signer.key).toString('base64')
+  const cert = signer.annotations[CERT_ANNOTATION]
+  const bundle = {
+    mediaType: BUNDLE_TYPE,
+    verificationMaterial: {
+      ...(cert ? { certificate: { rawBytes: b64(cert) } } : { publicKey: { hint: '' } }),
+      tlogEntries: tlog ? [JSON.parse(tlogBundle(sig, data))] : []
+    },
+    dsseEnvelope: { payload: b64(statement), payloadType, signatures: [{ sig }] }
+  }
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: await pushBlob(ref, Buffer.from('{}'), OCI_EMPTY),
+      layers: [await pushBlob(ref, Buffer.from(JSON.stringify(bundle)), BUNDLE_TYPE)],
+      annotations: {
+        'dev.sigstore.bundle.content': 'dsse-envelope',
+        [PREDICATE_ANNOTATION]: type,
+        'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+      },
+      subject,
+      artifactType: BUNDLE_TYPE
+    })
+  )
+  const digest = `sha256:${sha256(manifest)}`
+  const put = await http(ref, 'PUT', `/v2/${ref.repository}/manifests/${digest}`, {
+    body: manifest,
+    ok: [201],
+    headers: { 'Content-Type': OCI_MANIFEST }
+  })
+  if (put.headers.get('oci-subject')) return
+  const tag = subject.digest.replace(':', '-')
+  const index = (await getManifest(ref, tag))?.json ?? {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: []
+  }
+  index.manifests.push({
+    mediaType: OCI_MANIFEST,
+    size: manifest.length,
+    digest,
+    artifactType: BUNDLE_TYPE
+  })
+  await http(ref, 'PUT', `/v2/${ref.repository}/manifests/${tag}`, {
+    body: JSON.stringify(index),
+    ok: [201],
+    headers: { 'Content-Type': OCI_INDEX }
+  })
+}
+
+/** The bundles referring to `digest`: the referrers API, else the fallback index. */
+async function listBundles(ref, digest) {
+  const res = await http(ref, 'GET', `/v2/${ref.repository}/referrers/${digest}`, {
+    headers: { Accept: OCI_INDEX },
+    ok: [200, 404]
+  })
+  const index =
+    res.status === 200 ? await res.json() : (await getManifest(ref, digest.replace(':', '-')))?.json
+  const bundles = []
+  for (const entry of index?.manifests ?? []) {
+    const found = await getManifest(ref, entry.digest)
+    if (found?.json.artifactType !== BUNDLE_TYPE || found.json.subject?.digest !== digest) continue
+    const layer = found.json.layers?.[0]
+    if (!layer) continue
+    bundles.push({
+      manifestDigest: found.digest,
+      layerDigest: layer.digest,
+      type: found.json.annotations?.[PREDICATE_ANNOTATION],
+      bundle: JSON.parse((await getBlob(ref, layer.digest)).toString('utf8'))
+    })
+  }
+  return bundles
+}
+
+/** Checks a bundle against the policy; returns its statement and what `-o json` shows of its signer. */
+function checkBundle(policy, flags, bundle, digest) {
+  const envelope = bundle.dsseEnvelope ?? fail('bundle without a DSSE envelope')
+  const material = bundle.verificationMaterial ?? {}
+  const cert = material.certificate?.rawBytes
+  const tlogEntry = material.tlogEntries?.[0]
+  const statement = Buffer.from(envelope.payload, 'base64')
+  const extra = checkSignature(
+    policy,
+    flags,
+    {
+      [SIG_ANNOTATION]: envelope.signatures?.[0]?.sig,
+      ...(cert ? { [CERT_ANNOTATION]: Buffer.from(cert, 'base64').toString('utf8') } : {}),
+      ...(tlogEntry ? { [BUNDLE_ANNOTATION]: JSON.stringify(tlogEntry) } : {})
+    },
+    pae(envelope.payloadType, statement)
+  )
+  const parsed = JSON.parse(statement.toString('utf8'))
+  if (!parsed.subject?.some((s) => `sha256:${s.digest?.sha256}` === digest))
+    fail(`bundle subject does not match ${digest}`)
+  return { statement: parsed, envelope, extra }
+}
+
+/** `cosign tree`: what is attached to the image and where, in cosign v3's words. */
+async function tree(flags, positional) {
+  const input = oneArg(positional)
+  const ref = parseRef(input)
+  const { digest } = await resolveImage(ref)
+  const lines = [`📦 Supply Chain Security Related artifacts for an image: ${input}`]
+  for (const found of await listBundles(ref, digest)) {
+    lines.push(
+      `└── 🔗 ${found.type} artifacts via OCI referrer: ${ref.name}@${found.manifestDigest}`,
+      `   └── 🍒 ${found.layerDigest}`
+    )
+  }
+  for (const [suffix, label] of [
+    ['.sig', '🔐 Signatures'],
+    ['.att', '💾 Attestations']
+  ]) {
+    const tag = `${digest.replace(':', '-')}${suffix}`
+    const stored = await getManifest(ref, tag)
+    if (!stored) continue
+    lines.push(`└── ${label} for an image tag: ${ref.name}:${tag}`)
+    for (const layer of stored.json.layers ?? []) lines.push(`   └── 🍒 ${layer.digest}`)
+  }
+  if (lines.length === 1)
+    lines.push(`No Supply Chain Security Related Artifacts found for image ${input}`)
+  process.stdout.write(`${lines.join('\n')}\n`)
 }
 
 // ---- verification ----
@@ -643,7 +825,7 @@ function checkSignature(policy, flags, annotations, data) {
   return extra
 }
 
-async function verifyEach(flags, positional, suffix, check) {
+async function verifyEach(flags, positional, suffix, check, bundleWanted, checkFound) {
   if (positional.length === 0) fail('requires at least 1 arg(s), only received 0')
   const policy = verifyPolicy(flags)
   if (flags['insecure-ignore-tlog'])
@@ -654,17 +836,23 @@ async function verifyEach(flags, positional, suffix, check) {
   for (const input of positional) {
     const ref = parseRef(input)
     const { digest } = await resolveImage(ref)
-    const stored = await getManifest(ref, `${digest.replace(':', '-')}${suffix}`)
     const errors = []
-    for (const layer of stored?.json.layers ?? []) {
+    const attempt = async (fn) => {
       try {
-        out.push(await check(ref, digest, policy, layer))
+        out.push(await fn())
       } catch (e) {
         if (e instanceof CliError) errors.push(e.message)
         else throw e
       }
     }
-    if (out.length === 0) return { errors, found: (stored?.json.layers ?? []).length }
+    // v3 bundles first (referrers), then the v2 tags.
+    const bundles = (await listBundles(ref, digest)).filter((b) => bundleWanted(b.type))
+    for (const found of bundles) await attempt(() => checkFound(ref, digest, policy, found))
+    const stored = await getManifest(ref, `${digest.replace(':', '-')}${suffix}`)
+    for (const layer of stored?.json.layers ?? [])
+      await attempt(() => check(ref, digest, policy, layer))
+    if (out.length === 0)
+      return { errors, found: bundles.length + (stored?.json.layers ?? []).length }
     warn(
       `\nVerification for ${input} --\nThe following checks were performed on each of these signatures:\n  - The cosign claims were validated\n${flags['insecure-ignore-tlog'] ? '' : '  - Existence of the claims in the transparency log was verified offline\n'}  - The signatures were verified against the specified public key`
     )
@@ -673,19 +861,46 @@ async function verifyEach(flags, positional, suffix, check) {
 }
 
 async function verify(flags, positional) {
-  const result = await verifyEach(flags, positional, '.sig', async (ref, digest, policy, layer) => {
-    const data = await getBlob(ref, layer.digest)
-    const extra = checkSignature(policy, flags, layer.annotations ?? {}, data)
-    const payload = JSON.parse(data.toString('utf8'))
-    if (payload.critical?.image?.['docker-manifest-digest'] !== digest)
-      fail(
-        'invalid or missing digest in claim: ' + payload.critical?.image?.['docker-manifest-digest']
-      )
-    for (const a of flags.annotations ?? [])
-      if (String(payload.optional?.[a.split('=')[0]]) !== a.slice(a.indexOf('=') + 1))
-        fail(`missing or incorrect annotation`)
-    return { ...payload, optional: { ...(payload.optional ?? {}), ...extra } }
-  })
+  const result = await verifyEach(
+    flags,
+    positional,
+    '.sig',
+    async (ref, digest, policy, layer) => {
+      const data = await getBlob(ref, layer.digest)
+      const extra = checkSignature(policy, flags, layer.annotations ?? {}, data)
+      const payload = JSON.parse(data.toString('utf8'))
+      if (payload.critical?.image?.['docker-manifest-digest'] !== digest)
+        fail(
+          'invalid or missing digest in claim: ' +
+            payload.critical?.image?.['docker-manifest-digest']
+        )
+      for (const a of flags.annotations ?? [])
+        if (String(payload.optional?.[a.split('=')[0]]) !== a.slice(a.indexOf('=') + 1))
+          fail(`missing or incorrect annotation`)
+      return { ...payload, optional: { ...(payload.optional ?? {}), ...extra } }
+    },
+    // v3 lists every bundle signed by the policy's signer: signatures and attestations alike.
+    () => true,
+    async (ref, digest, policy, found) => {
+      const { statement, extra } = checkBundle(policy, flags, found.bundle, digest)
+      if (found.type === SIGN_V3_TYPE) {
+        const claims = statement.predicate ?? {}
+        if (claims.critical?.image?.['docker-manifest-digest'] !== digest)
+          fail(
+            `invalid or missing digest in claim: ${claims.critical?.image?.['docker-manifest-digest']}`
+          )
+        return { ...claims, optional: { ...(claims.optional ?? {}), ...extra } }
+      }
+      return {
+        critical: {
+          identity: { 'docker-reference': ref.name },
+          image: { 'docker-manifest-digest': digest },
+          type: found.type
+        },
+        optional: extra
+      }
+    }
+  )
   if (!result.out)
     fail(
       result.found ? `no matching signatures: ${result.errors.join('\n')}` : 'no signatures found'
@@ -695,24 +910,31 @@ async function verify(flags, positional) {
 
 async function verifyAttestation(flags, positional) {
   const type = predicateType(flags.type ?? 'custom')
-  const result = await verifyEach(flags, positional, '.att', async (ref, digest, policy, layer) => {
-    const envelope = JSON.parse((await getBlob(ref, layer.digest)).toString('utf8'))
-    const statement = Buffer.from(envelope.payload, 'base64')
-    checkSignature(
-      policy,
-      flags,
-      { ...layer.annotations, [SIG_ANNOTATION]: envelope.signatures?.[0]?.sig },
-      pae(envelope.payloadType, statement)
-    )
-    const parsed = JSON.parse(statement.toString('utf8'))
-    if (parsed.predicateType !== type)
-      fail(
-        `none of the attestations matched the predicate type: ${flags.type ?? 'custom'}, found: ${parsed.predicateType}`
+  const result = await verifyEach(
+    flags,
+    positional,
+    '.att',
+    async (ref, digest, policy, layer) => {
+      const envelope = JSON.parse((await getBlob(ref, layer.digest)).toString('utf8'))
+      const statement = Buffer.from(envelope.payload, 'base64')
+      checkSignature(
+        policy,
+        flags,
+        { ...layer.annotations, [SIG_ANNOTATION]: envelope.signatures?.[0]?.sig },
+        pae(envelope.payloadType, statement)
       )
-    if (!parsed.subject?.some((s) => `sha256:${s.digest?.sha256}` === digest))
-      fail(`attestation subject does not match ${digest}`)
-    return envelope
-  })
+      const parsed = JSON.parse(statement.toString('utf8'))
+      if (parsed.predicateType !== type)
+        fail(
+          `none of the attestations matched the predicate type: ${flags.type ?? 'custom'}, found: ${parsed.predicateType}`
+        )
+      if (!parsed.subject?.some((s) => `sha256:${s.digest?.sha256}` === digest))
+        fail(`attestation subject does not match ${digest}`)
+      return envelope
+    },
+    (bundleType) => bundleType === type,
+    async (ref, digest, policy, found) => checkBundle(policy, flags, found.bundle, digest).envelope
+  )
   if (!result.out)
     fail(`no matching attestations: ${result.errors.join('\n') || 'no attestations found'}`)
   for (const envelope of result.out) process.stdout.write(`${JSON.stringify(envelope)}\n`)

@@ -739,8 +739,9 @@ async function scanImage(argv) {
     Metadata: {
       ...base.Metadata,
       ImageID: image.imageId ?? base.Metadata?.ImageID,
-      RepoTags: image.repoTags,
-      RepoDigests: image.repoDigests,
+      // omitempty in trivy: an image pulled by digest has no RepoTags key at all.
+      ...(image.repoTags?.length ? { RepoTags: image.repoTags } : {}),
+      ...(image.repoDigests?.length ? { RepoDigests: image.repoDigests } : {}),
       Reference: name
     },
     Results: (base.Results ?? []).map((r) => ({

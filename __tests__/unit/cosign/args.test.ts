@@ -7,54 +7,12 @@ import {
   signingConfigArgs,
   tlogMode,
   verifyArgs,
-  verifyAttestationArgs,
-  type ImageSignArgs,
-  type VerifyArgs
+  verifyAttestationArgs
 } from '../../../src/cosign/args.js'
-
-const REF = `127.0.0.1:5000/team/app@sha256:${'a'.repeat(64)}`
-const base: ImageSignArgs = {
-  pinnedRef: REF,
-  tlog: { upload: true },
-  annotations: [],
-  recursive: false
-}
+import { base, REF, SIGN_ARGS_CASES, VERIFY_ARGS_CASES } from './args-cases.js'
 
 describe('signArgs', () => {
-  it.each<[string, Partial<ImageSignArgs>, string[]]>([
-    ['keyless', {}, ['sign', '--yes', REF]],
-    [
-      'with a key file',
-      { keyRef: '/tmp/p/cosign.key' },
-      ['sign', '--yes', '--key', '/tmp/p/cosign.key', REF]
-    ],
-    [
-      'with a KMS key',
-      { keyRef: 'awskms:///alias/release' },
-      ['sign', '--yes', '--key', 'awskms:///alias/release', REF]
-    ],
-    [
-      'with annotations, in order',
-      {
-        annotations: [
-          ['run', '42'],
-          ['repo', 'octo/app']
-        ]
-      },
-      ['sign', '--yes', '-a', 'run=42', '-a', 'repo=octo/app', REF]
-    ],
-    ['recursive', { recursive: true }, ['sign', '--yes', '--recursive', REF]],
-    [
-      'without tlog on cosign v2',
-      { tlog: { upload: false, cosignMajor: 2 } },
-      ['sign', '--yes', '--tlog-upload=false', REF]
-    ],
-    [
-      'without tlog on cosign v3',
-      { tlog: { upload: false, signingConfig: '/tmp/p/sc.json' } },
-      ['sign', '--yes', '--signing-config', '/tmp/p/sc.json', REF]
-    ]
-  ])('%s', (_name, options, expected) => {
+  it.each(SIGN_ARGS_CASES)('%s', (_name, options, expected) => {
     expect(signArgs({ ...base, ...options })).toEqual(expected)
   })
 
@@ -76,11 +34,12 @@ describe('annotationArg', () => {
 })
 
 describe('tlogMode', () => {
-  it.each([
+  it.each<[boolean, string, string | false | undefined, object]>([
     [true, '3.0.6', undefined, { upload: true }],
     [true, '2.6.1', undefined, { upload: true }],
     [false, '2.6.1', undefined, { upload: false, cosignMajor: 2 }],
-    [false, 'v3.0.6', '/p/sc.json', { upload: false, signingConfig: '/p/sc.json' }]
+    [false, 'v3.0.6', '/p/sc.json', { upload: false, signingConfig: '/p/sc.json' }],
+    [false, '3.0.6', false, { upload: false, signingConfig: false }]
   ])('tlog-upload %s on cosign %s', (upload, version, config, expected) => {
     expect(tlogMode(upload, version, config)).toEqual(expected)
   })
@@ -125,51 +84,7 @@ describe('attestArgs', () => {
 })
 
 describe('verifyArgs and verifyAttestationArgs', () => {
-  const issuer = 'https://token.actions.githubusercontent.com'
-  it.each<[string, VerifyArgs, string[]]>([
-    [
-      'with a key',
-      { pinnedRef: REF, tlogUpload: true, policy: { kind: 'key', keyRef: '/p/cosign.pub' } },
-      ['--key', '/p/cosign.pub']
-    ],
-    [
-      'with an identity',
-      {
-        pinnedRef: REF,
-        tlogUpload: true,
-        policy: {
-          kind: 'keyless',
-          identity: 'https://github.com/o/r/.github/workflows/w.yml@refs/heads/main',
-          issuer
-        }
-      },
-      [
-        '--certificate-identity',
-        'https://github.com/o/r/.github/workflows/w.yml@refs/heads/main',
-        '--certificate-oidc-issuer',
-        issuer
-      ]
-    ],
-    [
-      'with an identity regexp',
-      {
-        pinnedRef: REF,
-        tlogUpload: true,
-        policy: { kind: 'keyless', identityRegexp: '^https://github.com/o/', issuer }
-      },
-      [
-        '--certificate-identity-regexp',
-        '^https://github.com/o/',
-        '--certificate-oidc-issuer',
-        issuer
-      ]
-    ],
-    [
-      'without the transparency log',
-      { pinnedRef: REF, tlogUpload: false, policy: { kind: 'key', keyRef: 'k.pub' } },
-      ['--key', 'k.pub', '--insecure-ignore-tlog']
-    ]
-  ])('%s', (_name, options, policyArgs) => {
+  it.each(VERIFY_ARGS_CASES)('%s', (_name, options, policyArgs) => {
     expect(verifyArgs(options)).toEqual(['verify', ...policyArgs, '-o', 'json', REF])
     expect(verifyAttestationArgs(options)).toEqual([
       'verify-attestation',

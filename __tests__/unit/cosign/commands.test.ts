@@ -119,7 +119,9 @@ describe('with a key', () => {
         annotations: [['run', '7']],
         recursive: false
       })
-      expect(signed.signatureRef).toBe(`${target.name}:${target.digest.replace(':', '-')}.sig`)
+      // cosign v3 (the stand-in at 3.x): a bundle referrer, named by its manifest digest.
+      expect(signed.signatureRef).toMatch(new RegExp(`^${target.name}@sha256:[a-f0-9]{64}$`))
+      expect(signed.signatureRef).not.toBe(target.pinnedRef)
       expect(signed.tlogEntry?.logIndex).toEqual(expect.any(Number))
       expect(signed.signer).toMatchObject({
         kind: 'key',
@@ -137,7 +139,8 @@ describe('with a key', () => {
         JSON.stringify({ scanner, metadata: { scanStartedOn: 'x', scanFinishedOn: 'y' } })
       )
       const attested = await attestImage(cosign, signer, target, predicate)
-      expect(attested.signatureRef).toMatch(/\.att$/)
+      expect(attested.signatureRef).toMatch(new RegExp(`^${target.name}@sha256:[a-f0-9]{64}$`))
+      expect(attested.signatureRef).not.toBe(signed.signatureRef)
 
       const spec = verifySpec(verifyDefaults, signer)
       const verified = await verifyImage(cosign, target, spec, {
@@ -152,10 +155,13 @@ describe('with a key', () => {
     }
 
     const argv = calls().flat().join('\n')
+    // `tree` after sign and attest: where cosign v3 stored them is read back from the registry.
     expect(calls().map((a) => a[0])).toEqual([
       'public-key',
       'sign',
+      'tree',
       'attest',
+      'tree',
       'verify',
       'verify-attestation'
     ])
@@ -189,7 +195,7 @@ describe('with a key', () => {
     expect(calls().map((a) => a[0])).toEqual(['public-key'])
   })
 
-  it('goes without the transparency log through a signing config on v3 and the flag on v2', async () => {
+  it('goes without the transparency log with signing config use off on v3 (keyed) and the flag on v2', async () => {
     const key = { kind: 'pem' as const, pem: keyPem }
     const v3 = await prepareSigner(cosign, { key, password: PASSWORD, tlogUpload: false })
     const target = await image('no-tlog')
@@ -199,7 +205,11 @@ describe('with a key', () => {
     expect(
       (await verifyImage(cosign, target, spec, { tlogUpload: false, attestation: false })).verified
     ).toBe(true)
-    expect(calls().find((a) => a[0] === 'sign')).toContain('--signing-config')
+    // Keyed v3: no `signing-config create` (it fetches Sigstore's TUF repository).
+    expect(calls().map((a) => a[0])).not.toContain('signing-config')
+    expect(calls().find((a) => a[0] === 'sign')).toEqual(
+      expect.arrayContaining(['--use-signing-config=false', '--tlog-upload=false'])
+    )
 
     const v2Path = join(work, 'cosign-v2.mjs')
     writeFileSync(v2Path, readFileSync(STANDIN, 'utf8').replace("'0.0.0-standin'", "'2.6.1'"), {
@@ -274,6 +284,23 @@ describe('verification verdicts', () => {
       ).problems
     ).toEqual(['signature 1 has an unknown type "evil"'])
     expect(checkVerifyOutput('', target.digest).problems).toHaveLength(1)
+  })
+
+  it('reads cosign v3 output that lists an attestation beside the signature', () => {
+    const digest = `sha256:${'a'.repeat(64)}`
+    const entry = (type: string) => ({
+      critical: { image: { 'docker-manifest-digest': digest }, type },
+      optional: {}
+    })
+    const signature = entry('https://sigstore.dev/cosign/sign/v1')
+    const attestation = entry('https://cosign.sigstore.dev/attestation/vuln/v1')
+    expect(checkVerifyOutput(JSON.stringify([signature, attestation]), digest)).toMatchObject({
+      count: 1,
+      problems: []
+    })
+    expect(checkVerifyOutput(JSON.stringify([attestation]), digest).problems).toEqual([
+      'cosign verify found only attestations, no image signature'
+    ])
   })
 })
 
