@@ -9,7 +9,7 @@
 //
 // The default (`fail-on: critical`) passes and runs the whole pipeline: scan, gate, sign, attest,
 // verify. The image's worst finding is HIGH, so `npm run demo -- high` shows a failing gate.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -17,7 +17,7 @@ import {
   pushAlpineImage,
   type ApkPackage
 } from '../__tests__/harness/real/alpine-images.js'
-import { realToolDir } from '../__tests__/harness/real/tools.js'
+import { realToolsBuilt } from '../__tests__/harness/real/tools.js'
 import { startRealWorld } from '../__tests__/harness/real/world.js'
 import type { ActionRun } from '../__tests__/harness/runner.js'
 import { banner, printRun, runStandinDemo } from './demo-standins.js'
@@ -32,16 +32,6 @@ const failOn = process.argv[2] ?? 'critical'
 const DEMO_PACKAGES: ApkPackage[] = IMAGE_PACKAGES.patched.map((p) =>
   p.origin === 'busybox' ? { ...p, version: '1.37.0-r18' } : p
 )
-
-function realToolsBuilt(): boolean {
-  try {
-    return (['trivy', 'cosign'] as const).every((tool) =>
-      existsSync(join(realToolDir(tool), 'bin', tool))
-    )
-  } catch {
-    return false // no Go: the tools cannot have been built here
-  }
-}
 
 function printSummary(run: ActionRun): void {
   banner('job summary (Markdown, as GITHUB_STEP_SUMMARY received it)')
