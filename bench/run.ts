@@ -3,12 +3,15 @@
 //   node scripts/run-ts.mjs bench/run.ts [--quick]     (--quick: fewer repetitions, no 100k report)
 // Needs dist/ (npm run package), docker-registry, umoci and skopeo, like the end-to-end tests. Only
 // loopback traffic: a release mirror and a registry on 127.0.0.1.
+import { realToolsBuilt } from '../__tests__/harness/real/tools.js'
+import { startRealWorld } from '../__tests__/harness/real/world.js'
 import { startWorld } from '../__tests__/harness/world.js'
 import { measureCacheVerify, type CacheVerifyFigures } from './cache-verify.js'
 import { measureColdInstall, type ColdInstallFigures } from './cold-install.js'
 import { generateKeyPair } from './keys.js'
 import { describeMachine, formatMachine } from './machine.js'
 import { measureOverhead, type OverheadFigures } from './overhead.js'
+import { measureRealOverhead, type RealOverheadFigures } from './real-overhead.js'
 import { measureReports, type ReportFigures } from './report-processing.js'
 import { measureStartup, type StartupFigures } from './startup.js'
 import { formatKiB, formatMiB, formatMs } from './stats.js'
@@ -37,6 +40,8 @@ const CONFIG = {
   overhead:
     '`scan,gate,sign,verify`, `fail-on: high`, keyed signing, tools cached, `cache-db: false`',
   post: 'the post entry after each overhead run',
+  realOverhead:
+    '`scan,gate,sign,attest,verify`, `fail-on: high`, keyed, `tlog-upload: false`, real tools cached, offline DB in the registry, `cache-db: false`',
   cacheVerify:
     'in-process (Node 24): installTool on a tool-cache hit, real binaries when built (else random bytes of the same size)',
   coldInstall:
@@ -53,6 +58,7 @@ const GOALS = {
   linearity: 1.3,
   parallelRatio: 1.15,
   startupMs: 100,
+  realOverheadRatio: 1.25,
   inputErrorMs: 1000
 }
 
@@ -92,6 +98,35 @@ function overheadRows(o: OverheadFigures): Row[] {
       'not in the overhead above',
       'none',
       undefined
+    ]
+  ]
+}
+
+function realOverheadRows(o: RealOverheadFigures | undefined): Row[] {
+  const figure =
+    'Overhead with the real trivy and cosign: `scan,gate,sign,attest,verify` (key, no tlog) vs bash making the same real tool calls'
+  if (!o)
+    return [
+      [
+        figure,
+        CONFIG.realOverhead,
+        'not measured: the real tools are not built (bash scripts/build-real-tools.sh)',
+        '—',
+        '—',
+        `≤ ${GOALS.realOverheadRatio}×`,
+        false
+      ]
+    ]
+  const ratio = o.ratio.median
+  return [
+    [
+      figure,
+      CONFIG.realOverhead,
+      `action ${formatMs(o.action)}`,
+      `bash ${formatMs(o.shell)}`,
+      `${ratio.toFixed(2)}× bash per pair (${o.ratio.min.toFixed(2)}–${o.ratio.max.toFixed(2)})`,
+      `≤ ${GOALS.realOverheadRatio}×`,
+      ratio <= GOALS.realOverheadRatio
     ]
   ]
 }
@@ -220,6 +255,17 @@ try {
 }
 progress('tool-cache re-verification at real sizes')
 rows.push(...cacheVerifyRows(await measureCacheVerify(quick ? 3 : 5)))
+if (realToolsBuilt()) {
+  progress('overhead with the real tools against the bash baseline')
+  const real = await startRealWorld()
+  try {
+    rows.push(...realOverheadRows(await measureRealOverhead(real, quick ? 3 : 7)))
+  } finally {
+    await real.stop()
+  }
+} else {
+  rows.push(...realOverheadRows(undefined))
+}
 progress('report processing')
 rows.push(...reportRows(await measureReports(REPORT_SIZES)))
 

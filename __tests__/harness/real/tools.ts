@@ -166,3 +166,14 @@ export async function realAssetSha256(tool: Tool): Promise<string> {
   const checksums = (release.files.get(release.checksumsFile) as Buffer).toString('utf8')
   return checksums.slice(0, 64)
 }
+
+/** True when both real tools are built (the demo and the benchmark use them then). */
+export function realToolsBuilt(): boolean {
+  try {
+    return (['trivy', 'cosign'] as const).every((tool) =>
+      existsSync(join(realToolDir(tool), 'bin', tool))
+    )
+  } catch {
+    return false // no Go: the tools cannot have been built here
+  }
+}
