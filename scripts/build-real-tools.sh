@@ -3,7 +3,7 @@
 # tier, into a cache outside the repository keyed by tool, version and Go version. Builds nothing
 # when the binaries are there. These are the real programs but not the release bytes: the tests
 # serve them from the local mirror under a version of their own, never as the pinned version.
-# Facts for the build: ../shared/pins.md, "Building the real tools".
+# Facts for the build: pins.md, "Building the real tools" (a copy is in __tests__/fixtures/pins.md).
 set -euo pipefail
 
 TRIVY_VERSION=0.74.0

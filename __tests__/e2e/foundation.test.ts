@@ -3,16 +3,19 @@
 // reaches the tool cache; a flaky mirror is retried; a warm tool cache means no download; only the
 // tools the steps need are fetched; a bad input fails fast, on one line, before any download.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '../harness/assets.js'
 import { startMirror, type Mirror } from '../harness/mirror.js'
+import { STANDIN_DIR } from '../harness/paths.js'
 import { cleanupRuns, errorLines } from '../harness/runner.js'
 import { startWorld, TRIVY_VERSION, type World } from '../harness/world.js'
-import { PINS } from '../../src/tools/releases.js'
+import { assetName, currentPlatform, PINS } from '../../src/tools/releases.js'
 
 const PINNED_TRIVY = PINS.trivy.version
+const PINNED_COSIGN = PINS.cosign.version
 const LINUX_TRIVY = (version: string): string => `trivy_${version}_Linux-64bit.tar.gz`
 
 let world: World
@@ -53,6 +56,40 @@ describe('installing the pinned version', () => {
     expect(toolCacheEntries(run.toolCache, 'trivy')).toEqual([])
     expect(world.calls(run)).toEqual([])
     expect(run.outputs['gate']).toBe('error')
+  })
+})
+
+describe('installing the pinned cosign', () => {
+  let mirror: Mirror
+  let publicKey: string
+  beforeAll(async () => {
+    // Stand-in bytes under the pinned cosign's name: tampered, to the action's embedded SHA-256.
+    mirror = await startMirror({ cosign: [PINNED_COSIGN] })
+    const keys = mkdtempSync(join(tmpdir(), 'imgsec-keys-'))
+    execFileSync(process.execPath, [join(STANDIN_DIR, 'cosign.mjs'), 'generate-key-pair'], {
+      cwd: keys,
+      env: { ...process.env, COSIGN_PASSWORD: '', IMGSEC_STANDIN_LOG: '' }
+    })
+    publicKey = readFileSync(join(keys, 'cosign.pub'), 'utf8')
+  })
+  afterAll(() => mirror.stop())
+
+  it('refuses a binary that does not match the embedded SHA-256, runs nothing, caches nothing', async () => {
+    const run = await world.run({
+      steps: 'verify',
+      'cosign-public-key': publicKey,
+      'cosign-version': PINNED_COSIGN,
+      'download-base-url': mirror.baseUrl
+    })
+    expect(run.exitCode).not.toBe(0)
+    const asset = assetName('cosign', PINNED_COSIGN, currentPlatform()) as string
+    const served = mirror.release('cosign', PINNED_COSIGN).files.get(asset) as Buffer
+    const message = errorLines(run).join('\n')
+    expect(message).toContain(PINS.cosign.sha256[asset] as string)
+    expect(message).toContain(sha256(served))
+    expect(toolCacheEntries(run.toolCache, 'cosign')).toEqual([])
+    expect(world.calls(run)).toEqual([])
+    expect(run.outputs['verified']).toBe('false')
   })
 })
 

@@ -55,17 +55,55 @@ function filesUnder(dir: string): string[] {
     .filter((path) => statSync(path).isFile())
 }
 
-/** Every place a secret must never reach: logs, outputs, summary, files left behind, argv. */
-function everythingReadable(run: ActionRun): string {
+const readAll = (dirs: string[]): string[] =>
+  dirs.flatMap(filesUnder).map((path) => readFileSync(path, 'latin1'))
+
+/** A run whose workspace and RUNNER_TEMP are also read between main and post. */
+type SweptRun = ActionRun & { filesAfterMain: string[] }
+
+async function sweptRun(
+  inputs: Record<string, string>,
+  env: Record<string, string>
+): Promise<SweptRun> {
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'imgsec-swept-temp-'))
+  const workspace = mkdtempSync(join(tmpdir(), 'imgsec-swept-ws-'))
+  let filesAfterMain: string[] = []
+  const run = await world.run(inputs, {
+    env,
+    runnerTemp,
+    workspace,
+    beforePost: () => void (filesAfterMain = readAll([workspace, runnerTemp]))
+  })
+  return Object.assign(run, { filesAfterMain })
+}
+
+/**
+ * Every place a secret must never reach, after main and after post: logs, outputs, summary, the
+ * files behind GITHUB_ENV, GITHUB_PATH, GITHUB_STATE and GITHUB_OUTPUT (raw, as a later step or the
+ * post entry reads them), files left in the workspace or RUNNER_TEMP, and argv.
+ */
+function everythingReadable(run: SweptRun): string {
   const log = `${run.stdout}\n${run.stderr}\n${run.post.stdout}\n${run.post.stderr}`
     .split('\n')
     .filter((line) => !line.startsWith('::add-mask::'))
-  const files = [...filesUnder(run.workspace), ...filesUnder(run.runnerTemp)].map((path) =>
-    readFileSync(path, 'latin1')
-  )
+  const commandFiles = [
+    ...Object.values(run.commandFiles.afterMain),
+    ...Object.values(run.commandFiles.afterPost)
+  ]
+  const files = [...run.filesAfterMain, ...readAll([run.workspace, run.runnerTemp])]
   const argv = world.calls(run).flatMap((call) => call.argv)
-  return [...log, JSON.stringify(run.outputs), run.summary, ...files, ...argv].join('\n')
+  return [
+    ...log,
+    JSON.stringify(run.outputs),
+    run.summary,
+    ...commandFiles,
+    ...files,
+    ...argv
+  ].join('\n')
 }
+
+/** The registry credentials as a Docker config holds them: base64 of `user:password`. */
+const DOCKER_AUTH = Buffer.from(`ci:${REGISTRY_PASSWORD}`).toString('base64')
 
 /** The tags of a repository in the test registry: a signature would add a `sha256-…` tag. */
 async function registryTags(repository: string): Promise<string[]> {
@@ -81,9 +119,9 @@ const secretLines = (): string[] =>
   privateKey.split('\n').filter((line) => line.length >= 8 && !line.startsWith('-----'))
 
 describe('the whole pipeline with a PEM key and a password', () => {
-  let run: ActionRun
+  let run: SweptRun
   beforeAll(async () => {
-    run = await world.run(
+    run = await sweptRun(
       {
         ...credentials,
         steps: 'scan,gate,sign,attest,verify',
@@ -91,7 +129,7 @@ describe('the whole pipeline with a PEM key and a password', () => {
         'cosign-password': PASSWORD,
         annotations: 'team=platform\nrelease=1.0'
       },
-      { env: MEDIUM_ONLY }
+      MEDIUM_ONLY
     )
   })
 
@@ -131,6 +169,7 @@ describe('the whole pipeline with a PEM key and a password', () => {
     const readable = everythingReadable(run)
     expect(readable).not.toContain(PASSWORD)
     expect(readable).not.toContain(REGISTRY_PASSWORD)
+    expect(readable).not.toContain(DOCKER_AUTH)
     for (const line of secretLines()) expect(readable).not.toContain(line)
   })
 
@@ -143,7 +182,7 @@ describe('the whole pipeline with a PEM key and a password', () => {
 
 describe('a gate that fails', () => {
   it('never starts cosign sign, and removes the key file all the same', async () => {
-    const run = await world.run(
+    const run = await sweptRun(
       {
         ...credentials,
         steps: 'scan,gate,sign,verify',
@@ -151,7 +190,7 @@ describe('a gate that fails', () => {
         'cosign-key': privateKey,
         'cosign-password': PASSWORD
       },
-      { env: WITH_CRITICAL }
+      WITH_CRITICAL
     )
     expect(run.exitCode).toBe(1)
     expect(cosignCalls(run, 'sign')).toEqual([])
@@ -162,6 +201,8 @@ describe('a gate that fails', () => {
     expect(errors).not.toMatch(/Input '/)
     const readable = everythingReadable(run)
     expect(readable).not.toContain(PASSWORD)
+    expect(readable).not.toContain(REGISTRY_PASSWORD)
+    expect(readable).not.toContain(DOCKER_AUTH)
     for (const line of secretLines()) expect(readable).not.toContain(line)
     expect(
       readdirSync(run.runnerTemp).filter((name) => name.startsWith('imgsec-private-'))

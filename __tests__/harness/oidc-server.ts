@@ -6,6 +6,8 @@
 //   oidc.env        { ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_ID_TOKEN_REQUEST_TOKEN } for the job
 //   oidc.requests   how many tokens were handed out
 //   await oidc.stop()
+//   startOidcServer({ …, hold: true })  never answers, as a token service that hangs: the job waits
+//                   there (to cancel it at a known point); oidc.requested settles at the first request
 import { createServer } from 'node:http'
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
@@ -14,15 +16,24 @@ const REQUEST_TOKEN = 'oidc-request-token-for-tests'
 export interface OidcServer {
   env: Record<string, string>
   requests: number
+  /** Settles when the first token request arrives. */
+  requested: Promise<void>
   stop(): Promise<void>
 }
 
-export async function startOidcServer(claims: { jobWorkflowRef: string }): Promise<OidcServer> {
+export async function startOidcServer(claims: {
+  jobWorkflowRef: string
+  hold?: boolean
+}): Promise<OidcServer> {
   const payload = Buffer.from(
     JSON.stringify({ iss: GITHUB_ISSUER, job_workflow_ref: claims.jobWorkflowRef, aud: 'sigstore' })
   ).toString('base64url')
   const state = { requests: 0 }
+  let markRequested = (): void => undefined
+  const requested = new Promise<void>((resolve) => (markRequested = resolve))
   const server = createServer((req, res) => {
+    markRequested()
+    if (claims.hold) return
     // The auth scheme is case-insensitive (RFC 9110); the token is not.
     const [scheme, token] = (req.headers.authorization ?? '').split(' ')
     const authorized = scheme?.toLowerCase() === 'bearer' && token === REQUEST_TOKEN
@@ -41,6 +52,11 @@ export async function startOidcServer(claims: { jobWorkflowRef: string }): Promi
     get requests() {
       return state.requests
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve()))
+    requested,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
   }
 }

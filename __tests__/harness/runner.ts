@@ -9,6 +9,12 @@
 //   run.state                                 GITHUB_STATE parsed (what the post step receives)
 //   run.exportedEnv, run.addedPaths           GITHUB_ENV / GITHUB_PATH written by the main step
 //   run.post                                  { exitCode, stdout, stderr } of the post step (exitCode -1 when post: false)
+//   run.commandFiles                          { afterMain, afterPost }: the raw files behind GITHUB_ENV, GITHUB_PATH,
+//                                             GITHUB_STATE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY as main left them and
+//                                             after post (post's own files as `post GITHUB_…`)
+//   options.killMainWhen                      SIGKILL the main step when this promise settles, as a cancelled job:
+//                                             main gets no chance to clean up; post still runs
+//   options.beforePost                        called after main ended and before post starts
 //   run.runnerTemp, run.toolCache, run.workspace   the directories used (fresh temp dirs unless given)
 //   errorLines(run) / warningLines(run)       the `::error…::` / `::warning…::` lines of the main step
 //   cleanupRuns()                             removes every temp dir runAction created (for afterAll)
@@ -37,6 +43,10 @@ export interface RunOptions {
   timeoutMs?: number
   /** The entry scripts; dist/index.js and dist/post/index.js unless given (the harness self-test). */
   scripts?: { main: string; post: string }
+  /** SIGKILL the main step when this settles (a cancelled job); post still runs. */
+  killMainWhen?: Promise<unknown>
+  /** Called after the main step ended and before the post step starts. */
+  beforePost?: () => void | Promise<void>
 }
 
 export interface ProcessResult {
@@ -52,6 +62,8 @@ export interface ActionRun extends ProcessResult {
   exportedEnv: Record<string, string>
   addedPaths: string[]
   post: ProcessResult
+  /** Raw contents of the runner's command files, by variable name, after main and after post. */
+  commandFiles: { afterMain: Record<string, string>; afterPost: Record<string, string> }
   runnerTemp: string
   toolCache: string
   workspace: string
@@ -100,14 +112,25 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     main: join(REPO_ROOT, 'dist/index.js'),
     post: join(REPO_ROOT, 'dist/post/index.js')
   }
-  const main = await runNode(scripts.main, { ...base, ...mainFiles }, workspace, options.timeoutMs)
+  const main = await runNode(
+    scripts.main,
+    { ...base, ...mainFiles },
+    workspace,
+    options.timeoutMs,
+    options.killMainWhen
+  )
+  const shared = { GITHUB_ENV: envFile, GITHUB_PATH: pathFile }
+  const afterMain = readFiles({ ...shared, ...mainFiles })
   const state = parseCommandFile(readFileSync(mainFiles['GITHUB_STATE'] as string, 'utf8'))
   const exportedEnv = parseCommandFile(readFileSync(envFile, 'utf8'))
   const addedPaths = readFileSync(pathFile, 'utf8').split('\n').filter(Boolean)
 
+  await options.beforePost?.()
   let post: ProcessResult = { exitCode: -1, stdout: '', stderr: '' }
+  let postFiles: Record<string, string> = {}
   if (options.post ?? true) {
-    const postEnv: Record<string, string> = { ...base, ...exportedEnv, ...files('post') }
+    postFiles = files('post')
+    const postEnv: Record<string, string> = { ...base, ...exportedEnv, ...postFiles }
     if (addedPaths.length) {
       postEnv['PATH'] = [...[...addedPaths].reverse(), base['PATH'] ?? ''].join(delimiter)
     }
@@ -122,10 +145,27 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     exportedEnv,
     addedPaths,
     post,
+    commandFiles: {
+      afterMain,
+      afterPost: {
+        ...readFiles({ ...shared, ...mainFiles }),
+        ...readFiles(
+          Object.fromEntries(
+            Object.entries(postFiles).map(([name, path]) => [`post ${name}`, path])
+          )
+        )
+      }
+    },
     runnerTemp,
     toolCache,
     workspace
   }
+}
+
+function readFiles(paths: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([name, path]) => [name, readFileSync(path, 'latin1')])
+  )
 }
 
 export function errorLines(run: ProcessResult): string[] {
@@ -262,7 +302,8 @@ function runNode(
   script: string,
   env: Record<string, string>,
   cwd: string,
-  timeoutMs = 120_000
+  timeoutMs = 120_000,
+  killWhen?: Promise<unknown>
 ): Promise<ProcessResult> {
   if (!existsSync(script))
     throw new Error(`${script} does not exist: run \`npm run package\` first`)
@@ -272,11 +313,17 @@ function runNode(
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    let why = `timeout ${timeoutMs} ms`
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    const kill = (): void => {
+      why = 'killMainWhen'
+      child.kill('SIGKILL')
+    }
+    killWhen?.then(kill, kill)
     child.on('error', reject)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      if (signal) stderr += `\n[harness] killed by ${signal} (timeout ${timeoutMs} ms)`
+      if (signal) stderr += `\n[harness] killed by ${signal} (${why})`
       resolve({ exitCode: code ?? -1, stdout, stderr })
     })
   })

@@ -3,9 +3,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import AjvDraft04 from 'ajv-draft-04'
 import ajvFormats from 'ajv-formats'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { SARIF_SCHEMA_FILE } from './paths.js'
 import { FIXTURES, runStandin, useFakeRegistries } from './trivy-standin-run.js'
 
@@ -21,12 +23,28 @@ interface Report {
 }
 
 let work: string
+
+/** A `docker save` archive as trivy opens it: a tar with manifest.json, config and layers. */
+function dockerArchive(file: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'docker-archive-'))
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify([{ Config: 'config.json', RepoTags: ['app:1.0'], Layers: [] }])
+  )
+  writeFileSync(
+    join(dir, 'config.json'),
+    '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+  )
+  execFileSync('tar', ['-cf', file, '-C', dir, 'manifest.json', 'config.json'])
+  rmSync(dir, { recursive: true, force: true })
+}
+
 const AUTH = { username: 'ci-bot', password: 'p4ss:word' }
 const registries = useFakeRegistries(AUTH)
 
 beforeEach(() => {
   work = mkdtempSync(join(tmpdir(), 'trivy-standin-'))
-  writeFileSync(join(work, 'image.tar'), 'not really a tarball')
+  dockerArchive(join(work, 'image.tar'))
 })
 afterEach(() => rmSync(work, { recursive: true, force: true }))
 
@@ -91,6 +109,52 @@ describe('command line', () => {
       tool: 'trivy',
       argv: ['--version']
     })
+  })
+})
+
+describe('image archives (--input)', () => {
+  const scanFile = (file: string) =>
+    runStandin(['image', '--input', file, '-f', 'json', '-o', join(work, 'r.json')], env())
+
+  it.each([
+    [
+      'a text file',
+      () => writeFileSync(join(work, 'x.tar'), 'not really a tarball'),
+      /unexpected EOF|invalid tar header/
+    ],
+    [
+      'a tar without manifest.json',
+      () => {
+        writeFileSync(join(work, 'notes.txt'), 'hello')
+        execFileSync('tar', ['-cf', join(work, 'x.tar'), '-C', work, 'notes.txt'])
+      },
+      /file manifest\.json not found in tar/
+    ],
+    [
+      'a gzip of something else',
+      () => writeFileSync(join(work, 'x.tar'), gzipSync('{"not":"a tar"}')),
+      /unexpected EOF|invalid tar header/
+    ]
+  ])('refuses %s as trivy does, with no report', async (_what, make, why) => {
+    make()
+    const run = await scanFile(join(work, 'x.tar'))
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`unable to open ${join(work, 'x.tar')} as a Docker image`)
+    expect(run.stderr).toMatch(why)
+    expect(run.stderr).toContain('as an OCI Image')
+    expect(existsSync(join(work, 'r.json'))).toBe(false)
+  })
+
+  it('opens a docker save archive, gzipped too, and an OCI layout directory', async () => {
+    expect((await scanFile(join(work, 'image.tar'))).code).toBe(0)
+    writeFileSync(join(work, 'image.tar.gz'), gzipSync(readFileSync(join(work, 'image.tar'))))
+    expect((await scanFile(join(work, 'image.tar.gz'))).code).toBe(0)
+    const layout = join(work, 'oci')
+    mkdirSync(layout)
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}')
+    writeFileSync(join(layout, 'index.json'), '{"schemaVersion":2,"manifests":[]}')
+    expect((await scanFile(layout)).code).toBe(0)
+    expect(existsSync(join(work, 'r.json'))).toBe(true)
   })
 })
 

@@ -3,15 +3,24 @@
 // binary. It keeps the parts of trivy's contract the action relies on: the same flags (pflag syntax,
 // TRIVY_* environment), the same log and error lines, the vulnerability DB in the cache dir with
 // fallback across --db-repository on rate limits, a real manifest lookup on loopback registries, and
-// the same report files. Findings come from a real trivy report named by STANDIN_TRIVY_REPORT.
+// the same report files; `--input` opens only a Docker archive or an OCI layout, as trivy does.
+// Findings come from a real trivy report named by STANDIN_TRIVY_REPORT.
 // Test knobs: STANDIN_TRIVY_REPORT (absolute path), STANDIN_TRIVY_RATE_LIMITED (comma list of DB
 // repositories answering 429), STANDIN_TRIVY_CRASH (1: fatal error, panic: Go panic),
 // STANDIN_TRIVY_LOCAL_IMAGES (comma list of images the docker/podman daemon "has").
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
 import { request } from 'node:http'
 import { homedir, platform } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
+import { gunzipSync } from 'node:zlib'
 
 const VERSION = '0.0.0-standin'
 const DEFAULT_DB_REPOSITORIES = [
@@ -469,6 +478,60 @@ async function findImage(target, flags) {
   )
 }
 
+/** The names in a tar archive (gzip or not), or the reason it is not one (a bad header checksum). */
+function tarEntries(bytes) {
+  const data = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes
+  const names = []
+  for (let at = 0; at + 512 <= data.length;) {
+    const header = data.subarray(at, at + 512)
+    if (header.every((byte) => byte === 0)) return names
+    const field = (from, length) =>
+      header
+        .subarray(from, from + length)
+        .toString('latin1')
+        .replace(/\0.*$/s, '')
+        .trim()
+    let sum = 0
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : header[i]
+    if (parseInt(field(148, 8), 8) !== sum) throw new Error('archive/tar: invalid tar header')
+    names.push(field(0, 100).replace(/^\.\//, ''))
+    at += 512 + Math.ceil(parseInt(field(124, 12), 8) / 512) * 512
+  }
+  throw new Error('unexpected EOF')
+}
+
+/**
+ * What `trivy image --input` opens: a Docker archive (`docker save`: a tar, gzip or not, with
+ * manifest.json) or an OCI image layout (a directory, or a tar of one, with index.json). Anything
+ * else fails as trivy fails, with both attempts in one multi-error.
+ */
+function openArchive(file) {
+  let docker
+  let oci
+  if (statSync(file).isDirectory()) {
+    docker = `read ${file}: is a directory`
+    if (existsSync(join(file, 'index.json'))) return
+    oci = `unable to retrieve index.json: open ${join(file, 'index.json')}: no such file or directory`
+  } else {
+    try {
+      const names = tarEntries(readFileSync(file))
+      if (names.includes('manifest.json')) return
+      if (names.includes('index.json') && names.includes('oci-layout')) return
+      docker = 'file manifest.json not found in tar'
+    } catch (error) {
+      docker = error.message
+    }
+    oci = `unable to retrieve index.json: open ${file}/index.json: not a directory`
+  }
+  throw new Fatal(
+    'run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan service: ' +
+      multiError([
+        `unable to open ${file} as a Docker image: ${docker}`,
+        `unable to open ${file} as an OCI Image: ${oci}`
+      ])
+  )
+}
+
 function ignoredIds(file) {
   if (!file || !existsSync(file)) return new Set()
   const text = readFileSync(file, 'utf8')
@@ -716,6 +779,7 @@ async function scanImage(argv) {
         `run error: image scan error: scan error: unable to initialize a scan service: unable to initialize an image scan service: unable to open ${flags.input} as a Docker image: open ${flags.input}: no such file or directory`
       )
     }
+    openArchive(flags.input)
     image = { repoTags: [], repoDigests: [] }
     name = flags.input
   } else {

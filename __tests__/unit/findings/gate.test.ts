@@ -126,6 +126,50 @@ describe('evaluateGate verdicts', () => {
     expect(describeFailing(gate)).toBe('1 critical')
   })
 
+  it('counts licenses toward the gate', () => {
+    // trivy's license scanner: one result per class, a finding per package license it classifies.
+    const report = parseReport(
+      JSON.stringify({
+        SchemaVersion: 2,
+        ArtifactName: 'img',
+        Results: [
+          {
+            Target: 'OS Packages',
+            Class: 'license',
+            Licenses: [
+              {
+                Severity: 'HIGH',
+                Category: 'restricted',
+                PkgName: 'readline',
+                FilePath: '',
+                Name: 'GPL-3.0-only',
+                Confidence: 1,
+                Link: ''
+              },
+              {
+                Severity: 'LOW',
+                Category: 'notice',
+                PkgName: 'musl',
+                FilePath: '',
+                Name: 'MIT',
+                Confidence: 1,
+                Link: ''
+              }
+            ]
+          }
+        ]
+      })
+    )
+    const gate = evaluateGate(report, 'HIGH')
+    expect(gate.verdict).toBe('failed')
+    expect(gate.failing).toBe(1)
+    expect(gate.licenses).toEqual({ CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 1, UNKNOWN: 0 })
+    expect(gate.total).toBe(0)
+    expect(describeFailing(gate)).toBe('1 high')
+    expect(evaluateGate(report, 'CRITICAL').verdict).toBe('passed')
+    expect(evaluateGate(report, 'LOW').failing).toBe(2)
+  })
+
   it('treats an unknown severity string as UNKNOWN', () => {
     const report = structuredClone(fixtures.get('alpine-310.json')!)
     for (const v of report.Results![0]!.Vulnerabilities!) v.Severity = 'SEVERE' as Severity

@@ -145,6 +145,45 @@ describe('GitHub limits', () => {
     expect(validate(slice)).toBe(true)
   })
 
+  it('keeps the most severe results themselves: what runs[0].results holds, whatever the report order', () => {
+    // 40 vulnerabilities, each its own rule, severities interleaved in the report: 8 of each.
+    const severities = ['LOW', 'CRITICAL', 'UNKNOWN', 'MEDIUM', 'HIGH']
+    const vulnerabilities = Array.from({ length: 40 }, (_, i) => ({
+      VulnerabilityID: `CVE-2026-${String(1000 + i)}`,
+      PkgName: `pkg${i}`,
+      InstalledVersion: '1.0',
+      Severity: severities[i % severities.length],
+      Title: `finding ${i}`
+    }))
+    const report = parseReport(
+      JSON.stringify({
+        SchemaVersion: 2,
+        ArtifactName: 'alpine:3.22',
+        Results: [
+          {
+            Target: 'alpine 3.22',
+            Class: 'os-pkgs',
+            Type: 'alpine',
+            Vulnerabilities: vulnerabilities
+          }
+        ]
+      })
+    )
+    const { log, truncated } = buildSarif(report, { ...options, maxResults: 12 })
+    const run = log.runs[0]!
+    const rules = run.tool.driver.rules!
+    const kept = run.results!.map((result) => {
+      const tags = rules[result.ruleIndex!]!.properties!.tags as string[]
+      return tags.find((tag) => severities.includes(tag))
+    })
+    // All 8 critical, then 4 of the 8 high; nothing below high.
+    expect(kept.filter((s) => s === 'CRITICAL')).toHaveLength(8)
+    expect(kept.filter((s) => s === 'HIGH')).toHaveLength(4)
+    expect(kept).toHaveLength(12)
+    expect(run.results!.filter((r) => r.level === 'error')).toHaveLength(12)
+    expect(truncated).toMatchObject({ total: 40, kept: 12 })
+  })
+
   it('cuts further when the compressed size is over the limit, by the measured ratio', () => {
     const report = generateReport(2_000, 5)
     const { bytes, resultCount, truncated } = buildSarif(report, {

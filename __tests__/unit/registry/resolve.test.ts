@@ -1,7 +1,8 @@
 // resolveImage against a real registry (docker-registry on loopback) holding images pushed by skopeo.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseImageRef } from '../../../src/registry/image-ref.js'
@@ -173,6 +174,54 @@ describe('resolveImage on a registry with a token server', () => {
   it('says credentials are needed for a private image pulled anonymously', async () => {
     await expect(resolveImage(parseImageRef(`${hub.host}/team/private:1.0`))).rejects.toThrow(
       'refused anonymous access and no credentials were found'
+    )
+  })
+})
+
+describe('resolveImage against a registry that answers with the wrong digest', () => {
+  // No real registry does this; a misbehaving mirror or a proxy in the way might. A tiny one on
+  // loopback answers every manifest HEAD with the Docker-Content-Digest it is told to.
+  let answer: string | undefined
+  let fake: Server
+  let host: string
+  beforeAll(async () => {
+    fake = createHttpServer((req, res) => {
+      const headers: Record<string, string> = {
+        'Content-Type': OCI_MANIFEST,
+        'Content-Length': '2'
+      }
+      if (answer !== undefined) headers['Docker-Content-Digest'] = answer
+      res.writeHead(req.url?.startsWith('/v2/org/app/manifests/') ? 200 : 404, headers).end()
+    })
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve))
+    host = `127.0.0.1:${(fake.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => fake.close(() => resolve())))
+
+  const pinned = `sha256:${'1'.repeat(64)}`
+  const other = `sha256:${'2'.repeat(64)}`
+
+  it('refuses a pinned digest the registry answers with another digest for', async () => {
+    answer = other
+    await expect(resolveImage(parseImageRef(`${host}/org/app@${pinned}`))).rejects.toThrow(
+      `${host} answered with digest ${other} for ${pinned}: the registry is not serving the pinned content`
+    )
+  })
+
+  it('accepts the pinned digest when the registry confirms it', async () => {
+    answer = pinned
+    const resolved = await resolveImage(parseImageRef(`${host}/org/app@${pinned}`))
+    expect(resolved.pinnedRef).toBe(`${host}/org/app@${pinned}`)
+  })
+
+  it.each([
+    ['no digest at all', undefined],
+    ['a digest that is not sha256', `sha512:${'3'.repeat(128)}`],
+    ['a malformed sha256 digest', 'sha256:abc']
+  ])('refuses a tag the registry answers with %s', async (_what, digest) => {
+    answer = digest
+    await expect(resolveImage(parseImageRef(`${host}/org/app:v1`))).rejects.toThrow(
+      `${host} did not return a sha256 digest for v1 (got "${digest ?? ''}"): pin the image by digest`
     )
   })
 })
