@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { registerSecret } from '../secure-fs/secrets.js'
 import { checkCombinations } from './combinations.js'
+import { parseIdentityRegexp } from './identity-regexp.js'
 import type { Inputs } from './inputs.js'
 import {
   isPem,
@@ -218,6 +219,7 @@ function readSigning(secrets: Secrets, roots: Roots): SigningInputs {
     'certificate-identity-regexp',
     input('certificate-identity-regexp')
   )
+  if (identityRegexp) parseIdentityRegexp(identityRegexp)
   const issuer = input('certificate-oidc-issuer')
   parseBaseUrl('certificate-oidc-issuer', issuer, true)
   return {

@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { InputError } from '../errors.js'
+import { assertContained, PathProblem } from '../secure-fs/contained-path.js'
 import type { KeyInput } from '../types.js'
 
 /** A user's value for an error message: quoted, escaped onto one line, cut short. */
@@ -64,6 +65,16 @@ export function parsePath(name: string, value: string, rules: PathRules): string
   })
   if (!inside)
     throw new InputError(name, `must be a path ${where} ${shown(workspace)} (got ${shown(value)})`)
+  // By its real path too: a committed symbolic link must not lead out of the workspace.
+  try {
+    assertContained(path, rules.roots)
+  } catch (error) {
+    if (!(error instanceof PathProblem)) throw error
+    throw new InputError(
+      name,
+      `must be a path ${where}, but ${error.message} (got ${shown(value)})`
+    )
+  }
   const stats = statSync(path, { throwIfNoEntry: false })
   if (rules.exist !== 'none' && stats === undefined) {
     throw new InputError(
@@ -91,6 +102,12 @@ export function parseSha256(name: string, value: string): string | undefined {
   return value.toLowerCase()
 }
 
+/** 127.0.0.0/8, localhost and ::1: addresses that never leave the machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host)
+}
+
 /** An absolute http(s) URL without credentials, query or fragment (paths are appended to it). */
 export function parseBaseUrl(name: string, value: string, httpsOnly: boolean): string {
   const allowed = httpsOnly ? 'an https:// URL' : 'an http:// or https:// URL'
@@ -103,6 +120,12 @@ export function parseBaseUrl(name: string, value: string, httpsOnly: boolean): s
   const schemes = httpsOnly ? ['https:'] : ['http:', 'https:']
   if (!schemes.includes(url.protocol) || url.hostname === '' || /\s/.test(value)) {
     throw new InputError(name, `must be ${allowed} (got ${shown(value)})`)
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new InputError(
+      name,
+      `must be an https:// URL: plain http:// is only accepted for a loopback address (127.0.0.1, localhost, [::1]), where nothing on the network can change a download (got ${shown(value)})`
+    )
   }
   if (url.username || url.password) {
     throw new InputError(
