@@ -2,7 +2,14 @@
 // one trivy run per image, by digest; a failing gate still writes every report before it fails;
 // a crashed tool reads differently from a failed gate.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -117,6 +124,32 @@ describe('a symbolic link committed where the SARIF file goes', () => {
     expect(errorLines(run)).toEqual([expect.stringContaining("Input 'sarif-file'")])
     expect(readFileSync(victim, 'utf8')).toBe('ssh-ed25519 AAAA original\n')
     expect(world.mirror.requests.count).toBe(before)
+  })
+})
+
+describe('a vulnerability database that never needs an update', () => {
+  it('is not used for the gate: gate=error, naming db-max-age', async () => {
+    // What a planted cache entry looks like: an old database whose metadata says it is current.
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'imgsec-planted-db-'))
+    const db = join(runnerTemp, 'imgsec-trivy-cache', 'db')
+    mkdirSync(db, { recursive: true })
+    writeFileSync(join(db, 'trivy.db'), 'planted')
+    writeFileSync(
+      join(db, 'metadata.json'),
+      JSON.stringify({
+        Version: 2,
+        NextUpdate: '2099-01-01T00:00:00Z',
+        UpdatedAt: '2025-01-01T00:00:00Z',
+        DownloadedAt: '2025-01-01T00:00:00Z'
+      })
+    )
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate', 'fail-on': 'none' },
+      { env: CRITICAL_REPORT, runnerTemp }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs['gate']).toBe('error')
+    expect(errorLines(run).join('\n')).toMatch(/longer ago than db-max-age \(7d\)/)
   })
 })
 

@@ -14,6 +14,7 @@ import {
   parseChoice,
   parseKey,
   parseList,
+  parseMaxAge,
   parsePath,
   shown
 } from './parsers.js'
@@ -52,6 +53,7 @@ export const INPUT_DEFAULTS = {
   'download-base-url': 'https://github.com',
   'trivy-db-repository': '',
   'cache-db': 'true',
+  'db-max-age': '7d',
   'cosign-key': '',
   'cosign-password': '',
   'cosign-public-key': '',
@@ -170,7 +172,7 @@ function readScanOptions(roots: Roots): ScanInputs {
 
 type ToolInputs = Pick<
   Inputs,
-  'trivy' | 'cosign' | 'downloadBaseUrl' | 'trivyDbRepositories' | 'cacheDb'
+  'trivy' | 'cosign' | 'downloadBaseUrl' | 'trivyDbRepositories' | 'cacheDb' | 'dbMaxAge'
 >
 
 function readTools(): ToolInputs {
@@ -179,7 +181,8 @@ function readTools(): ToolInputs {
     cosign: toolVersion('cosign', input('cosign-version'), input('cosign-sha256')),
     downloadBaseUrl: parseBaseUrl('download-base-url', input('download-base-url'), false),
     trivyDbRepositories: parseDbRepositories(input('trivy-db-repository')),
-    cacheDb: parseBoolean('cache-db', input('cache-db'), true)
+    cacheDb: parseBoolean('cache-db', input('cache-db'), true),
+    dbMaxAge: parseMaxAge('db-max-age', input('db-max-age'))
   }
 }
 

@@ -91,6 +91,21 @@ export function parsePath(name: string, value: string, rules: PathRules): string
   return path
 }
 
+const HOUR_MS = 3_600_000
+
+/** A duration in whole hours or days (`36h`, `7d`), at least one hour. */
+export function parseMaxAge(name: string, value: string): { text: string; ms: number } {
+  const match = /^(\d{1,5})([hd])$/.exec(value.trim())
+  const amount = Number(match?.[1] ?? 0)
+  if (!match || amount === 0) {
+    throw new InputError(
+      name,
+      `must be a number of hours or days, e.g. 36h or 7d (got ${shown(value)})`
+    )
+  }
+  return { text: match[0], ms: amount * (match[2] === 'd' ? 24 : 1) * HOUR_MS }
+}
+
 export function parseSha256(name: string, value: string): string | undefined {
   if (value === '') return undefined
   if (!/^[0-9a-fA-F]{64}$/.test(value)) {

@@ -55,6 +55,8 @@ describe('refused, naming the input', () => {
       'trivy-version',
       /pre-release or build of 0\.69\.4.*never installed/
     ],
+    ['a database age without a unit', { 'db-max-age': '7' }, 'db-max-age', /hours or days/],
+    ['a database age of zero', { 'db-max-age': '0d' }, 'db-max-age', /hours or days/],
     [
       'an identity pattern with a lookahead',
       { ...VERIFY, 'certificate-identity-regexp': '^https://github\\.com/(?!attacker)' },
@@ -92,6 +94,13 @@ describe('refused, naming the input', () => {
       process.env['INPUT_CERTIFICATE-IDENTITY-REGEXP'] = pattern
       expect(getInputs().certificateIdentityRegexp).toBe(pattern)
     }
+  })
+
+  it('reads db-max-age in hours or days, 7 days by default', () => {
+    process.env['INPUT_IMAGE'] = 'alpine:3.20'
+    expect(getInputs().dbMaxAge).toEqual({ text: '7d', ms: 7 * 86_400_000 })
+    process.env['INPUT_DB-MAX-AGE'] = '36h'
+    expect(getInputs().dbMaxAge).toEqual({ text: '36h', ms: 36 * 3_600_000 })
   })
 
   it('accepts plain http to a loopback mirror', () => {
