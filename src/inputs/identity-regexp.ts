@@ -34,7 +34,7 @@ function re2Lacks(pattern: string): string | undefined {
 
 /**
  * The pattern, when cosign can use it as given. JavaScript compiles it as a stand-in for RE2 once
- * RE2's own spellings are mapped: `(?P<name>` groups and leading inline flags such as `(?i)`.
+ * RE2's own spellings are mapped: `(?P<name>` groups and inline flags such as `(?i)` or `(?i:…)`.
  */
 export function parseIdentityRegexp(value: string): string {
   const lacks = re2Lacks(value)
@@ -44,7 +44,10 @@ export function parseIdentityRegexp(value: string): string {
       `uses ${lacks}, which Go's RE2 syntax (what cosign reads) does not have (got ${shown(value)})`
     )
   }
-  const asJs = value.replace(/\(\?P</g, '(?<').replace(/^\(\?[imsU]+\)/, '')
+  const asJs = value
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\(\?[imsU-]+\)/g, '')
+    .replace(/\(\?[imsU-]+:/g, '(?:')
   try {
     new RegExp(asJs)
   } catch (error) {

@@ -2,9 +2,9 @@
 // value or throws an InputError whose one-line message names the input and says what is allowed.
 // Nothing here reads the environment; paths are checked against the roots the caller passes.
 import { statSync } from 'node:fs'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
-import { assertContained, PathProblem } from '../secure-fs/contained-path.js'
+import { assertContained, isInside, PathProblem } from '../secure-fs/contained-path.js'
 import type { KeyInput } from '../types.js'
 
 /** A user's value for an error message: quoted, escaped onto one line, cut short. */
@@ -59,10 +59,7 @@ export function parsePath(name: string, value: string, rules: PathRules): string
   if (/[\0\r\n]/.test(value))
     throw new InputError(name, `must be one path ${where} (got ${shown(value)})`)
   const path = resolve(workspace, value)
-  const inside = rules.roots.some((root) => {
-    const rel = relative(resolve(root), path)
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-  })
+  const inside = rules.roots.some((root) => isInside(path, resolve(root)))
   if (!inside)
     throw new InputError(name, `must be a path ${where} ${shown(workspace)} (got ${shown(value)})`)
   // By its real path too: a committed symbolic link must not lead out of the workspace.

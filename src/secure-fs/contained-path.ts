@@ -36,7 +36,8 @@ function problemOf(error: unknown): PathProblem {
   return new PathProblem(known ?? (error as Error).message, { cause: error })
 }
 
-function isInside(path: string, root: string): boolean {
+/** Whether `path` is `root` or below it, by name (both absolute). */
+export function isInside(path: string, root: string): boolean {
   const rel = relative(root, path)
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }

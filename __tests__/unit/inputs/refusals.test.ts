@@ -87,8 +87,12 @@ describe('refused, naming the input', () => {
     expect(error.message).toMatch(says)
   })
 
-  it('accepts RE2 spellings JavaScript lacks: (?P<name>…) and a leading (?i)', () => {
-    for (const pattern of ['(?i)^https://github\\.com/acme/.*', '(?P<org>acme)/api/.*']) {
+  it('accepts RE2 spellings JavaScript lacks: (?P<name>…) and inline flags', () => {
+    for (const pattern of [
+      '(?i)^https://github\\.com/acme/.*',
+      '(?P<org>acme)/api/.*',
+      'https://github\\.com/(?i:ACME)/.*'
+    ]) {
       process.env['INPUT_IMAGE'] = 'alpine:3.20'
       process.env['INPUT_STEPS'] = 'verify'
       process.env['INPUT_CERTIFICATE-IDENTITY-REGEXP'] = pattern
