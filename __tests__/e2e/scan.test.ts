@@ -2,7 +2,14 @@
 // one trivy run per image, by digest; a failing gate still writes every report before it fails;
 // a crashed tool reads differently from a failed gate.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -99,6 +106,50 @@ describe('settings an earlier step or a pull request planted', () => {
     expect(scans[0]?.cwd).not.toBe(workspace)
     expect(scans[0]?.cwd.startsWith(run.runnerTemp)).toBe(true)
     expect(run.summary).toContain('Suppressions trivy applied: ignore file `.trivyignore`.')
+  })
+})
+
+describe('a symbolic link committed where the SARIF file goes', () => {
+  it('is refused naming sarif-file, and the file it points at is left alone', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'imgsec-link-ws-'))
+    const victim = join(mkdtempSync(join(tmpdir(), 'imgsec-link-out-')), 'authorized_keys')
+    writeFileSync(victim, 'ssh-ed25519 AAAA original\n')
+    symlinkSync(victim, join(workspace, 'imgsec-results.sarif'))
+    const before = world.mirror.requests.count
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate', 'fail-on': 'none' },
+      { env: CRITICAL_REPORT, workspace }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(errorLines(run)).toEqual([expect.stringContaining("Input 'sarif-file'")])
+    expect(readFileSync(victim, 'utf8')).toBe('ssh-ed25519 AAAA original\n')
+    expect(world.mirror.requests.count).toBe(before)
+  })
+})
+
+describe('a vulnerability database that never needs an update', () => {
+  it('is not used for the gate: gate=error, naming db-max-age', async () => {
+    // What a planted cache entry looks like: an old database whose metadata says it is current.
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'imgsec-planted-db-'))
+    const db = join(runnerTemp, 'imgsec-trivy-cache', 'db')
+    mkdirSync(db, { recursive: true })
+    writeFileSync(join(db, 'trivy.db'), 'planted')
+    writeFileSync(
+      join(db, 'metadata.json'),
+      JSON.stringify({
+        Version: 2,
+        NextUpdate: '2099-01-01T00:00:00Z',
+        UpdatedAt: '2025-01-01T00:00:00Z',
+        DownloadedAt: '2025-01-01T00:00:00Z'
+      })
+    )
+    const run = await world.run(
+      { ...credentials, steps: 'scan,gate', 'fail-on': 'none' },
+      { env: CRITICAL_REPORT, runnerTemp }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs['gate']).toBe('error')
+    expect(errorLines(run).join('\n')).toMatch(/longer ago than db-max-age \(7d\)/)
   })
 })
 

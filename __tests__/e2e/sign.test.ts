@@ -281,3 +281,34 @@ describe('keyless signing', () => {
     expect(run.summary).toContain(`https://github.com/${WORKFLOW_REF}`)
   })
 })
+
+describe('an identity regexp', () => {
+  it('must match the whole identity: a fork’s branch named like the repository does not pass', async () => {
+    const attacker = await startOidcServer({
+      jobWorkflowRef: 'attacker/fork/.github/workflows/x.yml@refs/heads/github.com/acme/api/release'
+    })
+    try {
+      await pushImage(world.registry, 'team/app', 'forked')
+      const image = `${world.repository}:forked`
+      const signed = await world.run(
+        { ...credentials, image, steps: 'scan,gate,sign', 'fail-on': 'none' },
+        { env: { ...MEDIUM_ONLY, ...attacker.env } }
+      )
+      expect(signed.outputs['signed']).toBe('true')
+      const run = await world.run({
+        ...credentials,
+        image,
+        steps: 'verify',
+        'certificate-identity-regexp': 'github\\.com/acme/api/'
+      })
+      expect(run.outputs['verified']).toBe('false')
+      expect(run.exitCode).toBe(1)
+      const verify = cosignCalls(run, 'verify')[0] ?? []
+      expect(verify).toEqual(
+        expect.arrayContaining(['--certificate-identity-regexp', '^(?:github\\.com/acme/api/)$'])
+      )
+    } finally {
+      await attacker.stop()
+    }
+  })
+})

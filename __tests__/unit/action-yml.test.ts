@@ -26,7 +26,8 @@ const root = join(import.meta.dirname, '..', '..')
 const action = parse(readFileSync(join(root, 'action.yml'), 'utf8')) as Action
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 
-// The spec's tables (SPEC.md "Inputs" and "Outputs"), plus the checksum inputs of the installer.
+// The spec's tables (SPEC.md "Inputs" and "Outputs"), plus the checksum inputs of the installer
+// and db-max-age (issue 11: the oldest vulnerability database the gate accepts).
 const SPEC_INPUTS = [
   'image',
   'steps',
@@ -45,6 +46,7 @@ const SPEC_INPUTS = [
   'sigstore-trusted-root',
   'trivy-db-repository',
   'cache-db',
+  'db-max-age',
   'cosign-key',
   'cosign-password',
   'cosign-public-key',

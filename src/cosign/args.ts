@@ -116,12 +116,20 @@ export function attestArgs(options: AttestArgs): string[] {
   return ['attest', ...signingArgs(options), ...typeArgs, options.pinnedRef]
 }
 
+/**
+ * The pattern anchored to the whole identity. cosign (Go's regexp.MatchString) matches a pattern
+ * anywhere: `github\.com/acme/api/` also accepted `https://github.com/attacker/fork/…@refs/heads/github.com/acme/api/release`.
+ */
+export function wholeMatch(pattern: string): string {
+  return `^(?:${pattern})$`
+}
+
 function policyArgs(policy: VerifyPolicy): string[] {
   if (policy.kind === 'key') return ['--key', policy.keyRef]
   const args: string[] = []
   if (policy.identity !== undefined) args.push('--certificate-identity', policy.identity)
   else if (policy.identityRegexp !== undefined) {
-    args.push('--certificate-identity-regexp', policy.identityRegexp)
+    args.push('--certificate-identity-regexp', wholeMatch(policy.identityRegexp))
   }
   if (policy.issuer !== undefined) args.push('--certificate-oidc-issuer', policy.issuer)
   else if (policy.issuerRegexp !== undefined) {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { registerSecret } from '../secure-fs/secrets.js'
 import { checkCombinations } from './combinations.js'
+import { parseIdentityRegexp } from './identity-regexp.js'
 import type { Inputs } from './inputs.js'
 import {
   isPem,
@@ -13,6 +14,7 @@ import {
   parseChoice,
   parseKey,
   parseList,
+  parseMaxAge,
   parsePath,
   parseTrustedRootPath,
   shown
@@ -53,6 +55,7 @@ export const INPUT_DEFAULTS = {
   'sigstore-trusted-root': '',
   'trivy-db-repository': '',
   'cache-db': 'true',
+  'db-max-age': '7d',
   'cosign-key': '',
   'cosign-password': '',
   'cosign-public-key': '',
@@ -171,7 +174,13 @@ function readScanOptions(roots: Roots): ScanInputs {
 
 type ToolInputs = Pick<
   Inputs,
-  'trivy' | 'cosign' | 'downloadBaseUrl' | 'sigstoreTrustedRoot' | 'trivyDbRepositories' | 'cacheDb'
+  | 'trivy'
+  | 'cosign'
+  | 'downloadBaseUrl'
+  | 'sigstoreTrustedRoot'
+  | 'trivyDbRepositories'
+  | 'cacheDb'
+  | 'dbMaxAge'
 >
 
 function readTools(roots: Roots): ToolInputs {
@@ -183,7 +192,8 @@ function readTools(roots: Roots): ToolInputs {
       parseTrustedRootPath('sigstore-trusted-root', path, roots.keys)
     ),
     trivyDbRepositories: parseDbRepositories(input('trivy-db-repository')),
-    cacheDb: parseBoolean('cache-db', input('cache-db'), true)
+    cacheDb: parseBoolean('cache-db', input('cache-db'), true),
+    dbMaxAge: parseMaxAge('db-max-age', input('db-max-age'))
   }
 }
 
@@ -223,6 +233,7 @@ function readSigning(secrets: Secrets, roots: Roots): SigningInputs {
     'certificate-identity-regexp',
     input('certificate-identity-regexp')
   )
+  if (identityRegexp) parseIdentityRegexp(identityRegexp)
   const issuer = input('certificate-oidc-issuer')
   parseBaseUrl('certificate-oidc-issuer', issuer, true)
   return {

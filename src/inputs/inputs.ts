@@ -31,6 +31,8 @@ export interface Inputs {
   /** Empty means trivy's own default order. */
   trivyDbRepositories: string[]
   cacheDb: boolean
+  /** The oldest vulnerability database the gate accepts (`db-max-age`), as given and in ms. */
+  dbMaxAge: { text: string; ms: number }
   cosignKey?: KeyInput
   cosignPassword?: string
   /** `uri` kind also carries https:// URLs. */

@@ -2,8 +2,9 @@
 // value or throws an InputError whose one-line message names the input and says what is allowed.
 // Nothing here reads the environment; paths are checked against the roots the caller passes.
 import { readFileSync, statSync } from 'node:fs'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
+import { assertContained, isInside, PathProblem } from '../secure-fs/contained-path.js'
 import type { KeyInput } from '../types.js'
 
 /** A user's value for an error message: quoted, escaped onto one line, cut short. */
@@ -58,12 +59,19 @@ export function parsePath(name: string, value: string, rules: PathRules): string
   if (/[\0\r\n]/.test(value))
     throw new InputError(name, `must be one path ${where} (got ${shown(value)})`)
   const path = resolve(workspace, value)
-  const inside = rules.roots.some((root) => {
-    const rel = relative(resolve(root), path)
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-  })
+  const inside = rules.roots.some((root) => isInside(path, resolve(root)))
   if (!inside)
     throw new InputError(name, `must be a path ${where} ${shown(workspace)} (got ${shown(value)})`)
+  // By its real path too: a committed symbolic link must not lead out of the workspace.
+  try {
+    assertContained(path, rules.roots)
+  } catch (error) {
+    if (!(error instanceof PathProblem)) throw error
+    throw new InputError(
+      name,
+      `must be a path ${where}, but ${error.message} (got ${shown(value)})`
+    )
+  }
   const stats = statSync(path, { throwIfNoEntry: false })
   if (rules.exist !== 'none' && stats === undefined) {
     throw new InputError(
@@ -103,6 +111,21 @@ export function parseTrustedRootPath(name: string, value: string, roots: string[
 }
 const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot'
 
+const HOUR_MS = 3_600_000
+
+/** A duration in whole hours or days (`36h`, `7d`), at least one hour. */
+export function parseMaxAge(name: string, value: string): { text: string; ms: number } {
+  const match = /^(\d{1,5})([hd])$/.exec(value.trim())
+  const amount = Number(match?.[1] ?? 0)
+  if (!match || amount === 0) {
+    throw new InputError(
+      name,
+      `must be a number of hours or days, e.g. 36h or 7d (got ${shown(value)})`
+    )
+  }
+  return { text: match[0], ms: amount * (match[2] === 'd' ? 24 : 1) * HOUR_MS }
+}
+
 export function parseSha256(name: string, value: string): string | undefined {
   if (value === '') return undefined
   if (!/^[0-9a-fA-F]{64}$/.test(value)) {
@@ -112,6 +135,12 @@ export function parseSha256(name: string, value: string): string | undefined {
     )
   }
   return value.toLowerCase()
+}
+
+/** 127.0.0.0/8, localhost and ::1: addresses that never leave the machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host)
 }
 
 /** An absolute http(s) URL without credentials, query or fragment (paths are appended to it). */
@@ -126,6 +155,12 @@ export function parseBaseUrl(name: string, value: string, httpsOnly: boolean): s
   const schemes = httpsOnly ? ['https:'] : ['http:', 'https:']
   if (!schemes.includes(url.protocol) || url.hostname === '' || /\s/.test(value)) {
     throw new InputError(name, `must be ${allowed} (got ${shown(value)})`)
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new InputError(
+      name,
+      `must be an https:// URL: plain http:// is only accepted for a loopback address (127.0.0.1, localhost, [::1]), where nothing on the network can change a download (got ${shown(value)})`
+    )
   }
   if (url.username || url.password) {
     throw new InputError(

@@ -2,6 +2,7 @@
 // versions, the default SARIF category. get-inputs.ts reads the values and hands them over;
 // combinations.ts checks the rules that span several inputs.
 import { existsSync } from 'node:fs'
+import * as semver from 'semver'
 import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { parseImageRef } from '../registry/image-ref.js'
@@ -135,10 +136,24 @@ export function toolVersion(
   const name = tool === 'trivy' ? 'trivy-version' : 'cosign-version'
   // A leading `v` is accepted (release tags carry one); releases.ts words the refusals.
   const version = normalizeVersion(versionText)
-  const problem = versionProblem(tool, version)
+  const problem = versionProblem(tool, version) ?? releaseProblem(tool, version)
   if (problem) throw new InputError(name, problem)
   const sha256 = parseSha256(tool === 'trivy' ? 'trivy-sha256' : 'cosign-sha256', sha256Text)
   const unsigned = sha256 ? undefined : unsignedVersionProblem(tool, version)
   if (unsigned) throw new InputError(`${tool}-sha256`, unsigned)
   return sha256 ? { version, sha256 } : { version }
+}
+
+/**
+ * A pre-release or build of a refused release is refused too: `0.69.4-rc.1` is not on the list of
+ * compromised versions, but it is the same release line.
+ */
+function releaseProblem(tool: 'trivy' | 'cosign', version: string): string | undefined {
+  const parsed = semver.parse(version)
+  if (!parsed || (parsed.prerelease.length === 0 && parsed.build.length === 0)) return undefined
+  const release = `${parsed.major}.${parsed.minor}.${parsed.patch}`
+  const problem = versionProblem(tool, release)
+  return (
+    problem && `'${version}' is a pre-release or build of ${release}, which is refused: ${problem}`
+  )
 }

@@ -2,8 +2,8 @@
 // upload, from whatever the run produced. It runs also after a failure, and a part that fails here
 // is recorded (and fails the step) without keeping the other parts from being written.
 import * as core from '@actions/core'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, relative, sep } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { relative, sep } from 'node:path'
 import { describeError } from '../errors.js'
 import { formatImageRef, imageName } from '../registry/image-ref.js'
 import type { Inputs } from '../inputs/inputs.js'
@@ -14,6 +14,7 @@ import { renderLogText } from '../publish/log-text.js'
 import { buildSarif, type SarifBuild } from '../publish/sarif.js'
 import { renderSummary, type RunSummaryInput } from '../publish/summary.js'
 import type { RunState } from './run-state.js'
+import { writeFileContained } from '../secure-fs/contained-path.js'
 import { uploadContext, uploadSarif } from '../publish/upload-sarif.js'
 
 export interface DockerfileLocation {
@@ -116,8 +117,8 @@ function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined)
     imageName: imageName(inputs.image),
     dockerfile
   })
-  mkdirSync(dirname(inputs.sarifFile), { recursive: true })
-  writeFileSync(inputs.sarifFile, build.bytes)
+  // Never through a symbolic link out of the workspace (a pull request can commit one).
+  writeFileContained(inputs.sarifFile, build.bytes, [inputs.workspace])
   if (build.truncated) core.warning(`SARIF: ${build.truncated.reason}`)
   core.info(`SARIF: ${build.resultCount} results written to ${inputs.sarifFile}`)
   return build

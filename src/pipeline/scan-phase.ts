@@ -14,7 +14,7 @@ import {
 } from '../registry/credentials.js'
 import { parseImageRef } from '../registry/image-ref.js'
 import type { InstalledTool } from '../tools/install.js'
-import { restoreDb, saveDb, trivyCacheDir } from '../trivy/db-cache.js'
+import { assertDbFresh, restoreDb, saveDb, trivyCacheDir } from '../trivy/db-cache.js'
 import { convertReport, runScan } from '../trivy/scan.js'
 import { workDir } from '../secure-fs/run-dir.js'
 
@@ -24,7 +24,9 @@ export async function scanImage(state: RunState): Promise<void> {
   if (!trivy || !steps.isSelected('scan')) return
   state.scan = await steps.run('scan', async (): Promise<ScanOutcome> => {
     const cacheDir = trivyCacheDir()
-    const db = inputs.cacheDb ? await restoreDb(cacheDir) : undefined
+    const db = inputs.cacheDb
+      ? await restoreDb(cacheDir, new Date(), inputs.dbMaxAge.ms)
+      : undefined
     try {
       const { reportFile, report } = await runScan(trivy.path, {
         // Registry images are scanned by digest: the digest that is signed is the one scanned.
@@ -44,6 +46,8 @@ export async function scanImage(state: RunState): Promise<void> {
             : undefined,
         otherAuths: dbRepositoryAuths(inputs)
       })
+      // No verdict from a database that is too old or dated in the future (a planted cache entry).
+      if (inputs.scanners.includes('vuln')) assertDbFresh(cacheDir, inputs.dbMaxAge)
       // Only the findings outlive this function: they point at the report's strings, and the rest
       // of the parsed report (tens of MB on a big image) is garbage before the reports are built.
       return { reportFile, findings: collectFindings(report) }

@@ -2,7 +2,7 @@
 // not each download it from rate-limited registries. The cache is an optimisation: when it is not
 // there (a laptop, another CI) or fails, the run goes on and trivy downloads the database itself.
 import * as core from '@actions/core'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describeError } from '../errors.js'
@@ -38,22 +38,40 @@ export function trivyCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'trivy')
 }
 
+const DAY_MS = 86_400_000
+// @actions/cache takes at most 10 keys: today's and nine earlier days.
+const MAX_EARLIER_DAYS = 9
+
 /**
- * One key per platform and UTC day; the restore prefix finds the newest older day. trivy refreshes
- * a restored DB that is past its NextUpdate by itself, and that fresh DB is saved under today's key.
+ * One key per platform and UTC day. Restored by exact keys only: today's, then each earlier day
+ * within db-max-age, newest first. A key prefix would also take an entry saved under any longer
+ * name (`…-2026-11-24-planted`); restoreDb drops whatever is not one of these keys.
+ * trivy refreshes a restored DB that is past its NextUpdate by itself, and that fresh DB is saved
+ * under today's key.
  */
 export function dbCacheKeys(
   date: Date = new Date(),
   os: string = process.platform,
-  arch: string = process.arch
+  arch: string = process.arch,
+  maxAgeMs: number = 7 * DAY_MS
 ): { primaryKey: string; restoreKeys: string[] } {
-  const prefix = `${KEY_PREFIX}-${os}-${arch}-`
-  return { primaryKey: prefix + date.toISOString().slice(0, 10), restoreKeys: [prefix] }
+  const key = (daysBack: number): string =>
+    `${KEY_PREFIX}-${os}-${arch}-` +
+    new Date(date.getTime() - daysBack * DAY_MS).toISOString().slice(0, 10)
+  const earlier = Math.min(MAX_EARLIER_DAYS, Math.ceil(maxAgeMs / DAY_MS))
+  return {
+    primaryKey: key(0),
+    restoreKeys: Array.from({ length: earlier }, (_, i) => key(i + 1))
+  }
 }
 
 /** Restores the DB into `<cacheDir>/db` when the Actions cache has one. Never throws. */
-export async function restoreDb(cacheDir: string, date: Date = new Date()): Promise<DbCacheState> {
-  const { primaryKey, restoreKeys } = dbCacheKeys(date)
+export async function restoreDb(
+  cacheDir: string,
+  date: Date = new Date(),
+  maxAgeMs?: number
+): Promise<DbCacheState> {
+  const { primaryKey, restoreKeys } = dbCacheKeys(date, process.platform, process.arch, maxAgeMs)
   const path = join(cacheDir, 'db')
   let cache: CacheModule
   try {
@@ -72,6 +90,14 @@ export async function restoreDb(cacheDir: string, date: Date = new Date()): Prom
   }
   try {
     const restoredKey = await cache.restoreCache([path], primaryKey, restoreKeys)
+    if (restoredKey && restoredKey !== primaryKey && !restoreKeys.includes(restoredKey)) {
+      // The cache matches restore keys as prefixes: an entry under a longer name is not ours.
+      rmSync(path, { recursive: true, force: true })
+      core.warning(
+        `Ignored the Actions cache entry ${restoredKey}: it is not one of the exact keys of trivy's database; trivy downloads it.`
+      )
+      return { path, primaryKey, available: true }
+    }
     core.info(
       restoredKey
         ? `Restored trivy's database from the Actions cache (${restoredKey}).`
@@ -109,5 +135,41 @@ export async function saveDb(state: DbCacheState): Promise<void> {
     if (id !== -1) core.info(`Saved trivy's database to the Actions cache (${state.primaryKey}).`)
   } catch (error) {
     core.warning(`Could not save trivy's database to the Actions cache: ${describeError(error)}`)
+  }
+}
+
+/**
+ * Throws, naming db-max-age, unless the database in `<cacheDir>/db` was updated within `maxAge`
+ * before `now` and not after it. A restored or planted database whose metadata says it never
+ * needs an update would otherwise pass every gate with old (or no) advisories.
+ */
+export function assertDbFresh(
+  cacheDir: string,
+  maxAge: { text: string; ms: number },
+  now: Date = new Date()
+): void {
+  const file = join(cacheDir, 'db', 'metadata.json')
+  let updatedAt = Number.NaN
+  try {
+    const metadata = JSON.parse(readFileSync(file, 'utf8')) as { UpdatedAt?: unknown }
+    if (typeof metadata.UpdatedAt === 'string') updatedAt = Date.parse(metadata.UpdatedAt)
+  } catch (error) {
+    throw new Error(
+      `trivy's vulnerability database has no readable metadata (${file}), so its age cannot be checked against db-max-age`,
+      { cause: error }
+    )
+  }
+  const refuse = (why: string): Error =>
+    new Error(
+      `The gate does not use trivy's vulnerability database: ${why}. ` +
+        'Delete the imgsec-trivy-db entries from the Actions cache (or set cache-db: false) so that trivy downloads a fresh one, or raise db-max-age.'
+    )
+  if (Number.isNaN(updatedAt)) throw refuse(`its metadata (${file}) has no valid UpdatedAt`)
+  const when = new Date(updatedAt).toISOString()
+  // A minute of slack for clocks that differ between the DB's builder and this runner.
+  if (updatedAt > now.getTime() + 60_000)
+    throw refuse(`it says it was updated at ${when}, in the future`)
+  if (now.getTime() - updatedAt > maxAge.ms) {
+    throw refuse(`it was updated at ${when}, longer ago than db-max-age (${maxAge.text})`)
   }
 }

@@ -83,7 +83,12 @@ export const VERIFY_ARGS_CASES: Array<[string, VerifyArgs, string[]]> = [
       tlogUpload: true,
       policy: { kind: 'keyless', identityRegexp: '^https://github.com/o/', issuer }
     },
-    ['--certificate-identity-regexp', '^https://github.com/o/', '--certificate-oidc-issuer', issuer]
+    [
+      '--certificate-identity-regexp',
+      '^(?:^https://github.com/o/)$',
+      '--certificate-oidc-issuer',
+      issuer
+    ]
   ],
   [
     'without the transparency log',

@@ -95,3 +95,38 @@ describe('verifyArgs and verifyAttestationArgs', () => {
     ])
   })
 })
+
+describe('an identity regexp', () => {
+  const pattern = 'github\\.com/acme/api/'
+  const args = verifyArgs({
+    pinnedRef: REF,
+    tlogUpload: true,
+    policy: {
+      kind: 'keyless',
+      identityRegexp: pattern,
+      issuer: 'https://token.actions.githubusercontent.com'
+    }
+  })
+  const given = args[args.indexOf('--certificate-identity-regexp') + 1] ?? ''
+
+  it('reaches cosign anchored, so that it must match the whole identity', () => {
+    expect(given).toBe(`^(?:${pattern})$`)
+    const attacker =
+      'https://github.com/attacker/fork/.github/workflows/x.yml@refs/heads/github.com/acme/api/release'
+    // cosign matches with Go's regexp.MatchString, which finds a match anywhere, as JS test() does.
+    expect(new RegExp(pattern).test(attacker)).toBe(true)
+    expect(new RegExp(given).test(attacker)).toBe(false)
+    const whole = 'https://github\\.com/acme/api/\\.github/workflows/release\\.yml@refs/tags/v.*'
+    const wholeArgs = verifyArgs({
+      pinnedRef: REF,
+      tlogUpload: true,
+      policy: { kind: 'keyless', identityRegexp: whole }
+    })
+    const anchored = wholeArgs[wholeArgs.indexOf('--certificate-identity-regexp') + 1] ?? ''
+    expect(
+      new RegExp(anchored).test(
+        'https://github.com/acme/api/.github/workflows/release.yml@refs/tags/v1.2.0'
+      )
+    ).toBe(true)
+  })
+})

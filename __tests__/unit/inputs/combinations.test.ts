@@ -18,6 +18,7 @@ const BASE: Inputs = {
   downloadBaseUrl: 'https://github.com',
   trivyDbRepositories: [],
   cacheDb: true,
+  dbMaxAge: { text: '7d', ms: 7 * 86_400_000 },
   certificateOidcIssuer: 'https://token.actions.githubusercontent.com',
   annotations: [],
   recursive: false,

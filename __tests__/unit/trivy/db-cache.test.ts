@@ -1,6 +1,6 @@
 // trivy's DB in the Actions cache: keys, restore/save decisions, and that the cache never fails a run.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -25,7 +25,7 @@ jest.unstable_mockModule('@actions/core', () => ({
   info: (message: string) => log.info.push(message),
   warning: (message: string | Error) => log.warning.push(String(message))
 }))
-const { dbCacheKeys, restoreDb, saveDb, trivyCacheDir } =
+const { assertDbFresh, dbCacheKeys, restoreDb, saveDb, trivyCacheDir } =
   await import('../../../src/trivy/db-cache.js')
 
 const DAY = new Date('2026-11-25T23:59:00Z')
@@ -49,11 +49,17 @@ function downloadedDb(): void {
 }
 
 describe('keys and paths', () => {
-  it('keys by platform and UTC day, restoring the newest older day by prefix', () => {
+  it('keys by platform and UTC day, restoring earlier days within db-max-age by exact keys', () => {
     expect(dbCacheKeys(DAY, 'linux', 'x64')).toEqual({
       primaryKey: 'imgsec-trivy-db-linux-x64-2026-11-25',
-      restoreKeys: ['imgsec-trivy-db-linux-x64-']
+      restoreKeys: [24, 23, 22, 21, 20, 19, 18].map((d) => `imgsec-trivy-db-linux-x64-2026-11-${d}`)
     })
+    expect(dbCacheKeys(DAY, 'linux', 'x64', 36 * 3_600_000).restoreKeys).toEqual([
+      'imgsec-trivy-db-linux-x64-2026-11-24',
+      'imgsec-trivy-db-linux-x64-2026-11-23'
+    ])
+    // @actions/cache takes ten keys at most.
+    expect(dbCacheKeys(DAY, 'linux', 'x64', 90 * 86_400_000).restoreKeys).toHaveLength(9)
   })
 
   it('keeps the cache under RUNNER_TEMP on a runner, trivy’s default elsewhere', () => {
@@ -77,18 +83,31 @@ describe('restoreDb', () => {
     expect(log.info).toHaveLength(1)
   })
 
-  it('restores the db folder with today’s key and the prefix', async () => {
+  it('restores the db folder with today’s key and the exact keys of earlier days', async () => {
     cache.restoreCache.mockResolvedValue(`${PREFIX}2026-11-24`)
     const state = await restoreDb(cacheDir, DAY)
-    expect(cache.restoreCache).toHaveBeenCalledWith([join(cacheDir, 'db')], `${PREFIX}2026-11-25`, [
-      PREFIX
-    ])
+    expect(cache.restoreCache).toHaveBeenCalledWith(
+      [join(cacheDir, 'db')],
+      `${PREFIX}2026-11-25`,
+      [24, 23, 22, 21, 20, 19, 18].map((d) => `${PREFIX}2026-11-${d}`)
+    )
     expect(state).toEqual({
       path: join(cacheDir, 'db'),
       primaryKey: `${PREFIX}2026-11-25`,
       restoredKey: `${PREFIX}2026-11-24`,
       available: true
     })
+  })
+
+  it('drops an entry the cache matched by prefix only, so that trivy downloads its own', async () => {
+    cache.restoreCache.mockImplementation(async () => {
+      downloadedDb()
+      return `${PREFIX}2026-11-24-planted`
+    })
+    const state = await restoreDb(cacheDir, DAY)
+    expect(state.restoredKey).toBeUndefined()
+    expect(existsSync(join(cacheDir, 'db'))).toBe(false)
+    expect(log.warning).toEqual([expect.stringContaining(`${PREFIX}2026-11-24-planted`)])
   })
 
   it('turns a key the library refuses into a warning', async () => {
@@ -143,5 +162,30 @@ describe('saveDb', () => {
     downloadedDb()
     await expect(saveDb(state)).resolves.toBeUndefined()
     expect(log.warning).toEqual([expect.stringContaining('Key Validation Error')])
+  })
+})
+
+describe('assertDbFresh', () => {
+  const WEEK = { text: '7d', ms: 7 * 86_400_000 }
+  const withUpdatedAt = (updatedAt: string): void => {
+    mkdirSync(join(cacheDir, 'db'), { recursive: true })
+    writeFileSync(
+      join(cacheDir, 'db', 'metadata.json'),
+      JSON.stringify({ Version: 2, NextUpdate: '2099-01-01T00:00:00Z', UpdatedAt: updatedAt })
+    )
+  }
+
+  it('accepts a database updated within db-max-age', () => {
+    withUpdatedAt('2026-11-24T06:00:00Z')
+    expect(() => assertDbFresh(cacheDir, WEEK, DAY)).not.toThrow()
+  })
+
+  it.each([
+    ['older than db-max-age', '2026-01-01T00:00:00Z', /longer ago than db-max-age \(7d\)/],
+    ['dated in the future', '2027-01-01T00:00:00Z', /in the future[\s\S]*db-max-age/],
+    ['without a valid UpdatedAt', 'never', /no valid UpdatedAt[\s\S]*db-max-age/]
+  ])('refuses a database %s, naming db-max-age', (_what, updatedAt, says) => {
+    withUpdatedAt(updatedAt)
+    expect(() => assertDbFresh(cacheDir, WEEK, DAY)).toThrow(says)
   })
 })
