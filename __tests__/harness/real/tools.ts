@@ -108,7 +108,8 @@ function packedTrivy(asset: string): string {
     writeFileSync(join(tree, 'LICENSE'), 'Apache License 2.0\n')
     for (const entry of ['trivy', 'README.md', 'LICENSE'])
       utimesSync(join(tree, entry), FIXED_TIME, FIXED_TIME)
-    const partial = `${archive}.partial`
+    // Test files run in parallel: each packs under its own name, and the renames are atomic.
+    const partial = `${archive}.${process.pid}.partial`
     execFileSync(
       'tar',
       [
@@ -124,7 +125,8 @@ function packedTrivy(asset: string): string {
       { cwd: tree }
     )
     renameSync(partial, archive)
-    writeFileSync(stamp, key)
+    writeFileSync(`${stamp}.${process.pid}`, key)
+    renameSync(`${stamp}.${process.pid}`, stamp)
   } finally {
     rmSync(tree, { recursive: true, force: true })
   }
