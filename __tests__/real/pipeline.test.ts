@@ -257,6 +257,35 @@ describe('scan options read by the real trivy', () => {
   )
 })
 
+describe('sign options read by the real cosign', () => {
+  it(
+    'annotations reach the signature: cosign verify -a finds them, and not others',
+    async () => {
+      const run = await world.run({
+        image: world.images.clean.ref,
+        steps: 'scan,gate,sign',
+        annotations: 'team=platform\nrelease=1.0',
+        ...signingInputs()
+      })
+      expect(errorLines(run)).toEqual([])
+      expect(run.outputs['signed']).toBe('true')
+      const verify = (annotation: string) =>
+        world.cosign([
+          'verify',
+          '--key',
+          keys.publicKeyFile,
+          '--insecure-ignore-tlog',
+          '-a',
+          annotation,
+          pinned('clean')
+        ])
+      expect((await verify('release=1.0')).exitCode).toBe(0)
+      expect((await verify('release=2.0')).exitCode).not.toBe(0)
+    },
+    RUN_TIMEOUT
+  )
+})
+
 describe('verify', () => {
   it(
     'refuses an image signed with another key: verified=false and a message naming the key',

@@ -5,6 +5,7 @@
 // action verifies them against the `trivy-sha256` / `cosign-sha256` inputs the tests pass.
 //
 //   realToolPath(tool)      the built binary; throws with how to build it when it is missing
+//   realToolsBuilt()        both built? (the demo picks real tools or stand-ins with it)
 //   realRelease(tool)       the Release to serve from the mirror (the trivy archive is cached on disk)
 //   REAL_VERSIONS           the versions the mirror serves them under
 import { execFileSync } from 'node:child_process'
@@ -68,6 +69,17 @@ function goVersionName(): string {
 /** The folder of one built tool: `<root>/<tool>-<version>-<go version>`. */
 export function realToolDir(tool: Tool): string {
   return join(realToolsRoot(), `${tool}-${SOURCE_VERSIONS[tool]}-${goVersionName()}`)
+}
+
+/** Whether both real tools are built (for the demo, which says which tools it used). */
+export function realToolsBuilt(): boolean {
+  try {
+    return (['trivy', 'cosign'] as const).every((tool) =>
+      existsSync(join(realToolDir(tool), 'bin', tool))
+    )
+  } catch {
+    return false
+  }
 }
 
 /** The real binary; never a stand-in. Throws (the test fails) when it has not been built. */
