@@ -217,6 +217,22 @@ describe('scan options read by the real trivy', () => {
   )
 
   it(
+    'downloads the DB from trivy-db-repository once, then the cache in RUNNER_TEMP skips it',
+    async () => {
+      const runnerTemp = mkdtempSync(join(tmpdir(), 'imgsec-real-temp-'))
+      const scan = { image: world.images.clean.ref, steps: 'scan' }
+      const first = await world.run(scan, { runnerTemp })
+      const second = await world.run(scan, { runnerTemp })
+      expect([first.exitCode, second.exitCode]).toEqual([0, 0])
+      const downloading = `Downloading artifact...\trepo="${world.dbRepository}"`
+      expect(first.stdout).toContain(downloading)
+      expect(second.stdout).not.toContain(downloading)
+      expect(second.stdout).not.toContain('Need to update DB')
+    },
+    2 * RUN_TIMEOUT
+  )
+
+  it(
     'a clean image has no findings and passes the strictest gate',
     async () => {
       const run = await world.run({ image: world.images.clean.ref, 'fail-on': 'unknown' })
@@ -238,6 +254,35 @@ describe('scan options read by the real trivy', () => {
       }
     },
     2 * RUN_TIMEOUT
+  )
+})
+
+describe('sign options read by the real cosign', () => {
+  it(
+    'annotations reach the signature: cosign verify -a finds them, and not others',
+    async () => {
+      const run = await world.run({
+        image: world.images.clean.ref,
+        steps: 'scan,gate,sign',
+        annotations: 'team=platform\nrelease=1.0',
+        ...signingInputs()
+      })
+      expect(errorLines(run)).toEqual([])
+      expect(run.outputs['signed']).toBe('true')
+      const verify = (annotation: string) =>
+        world.cosign([
+          'verify',
+          '--key',
+          keys.publicKeyFile,
+          '--insecure-ignore-tlog',
+          '-a',
+          annotation,
+          pinned('clean')
+        ])
+      expect((await verify('release=1.0')).exitCode).toBe(0)
+      expect((await verify('release=2.0')).exitCode).not.toBe(0)
+    },
+    RUN_TIMEOUT
   )
 })
 

@@ -5,6 +5,7 @@
 // action verifies them against the `trivy-sha256` / `cosign-sha256` inputs the tests pass.
 //
 //   realToolPath(tool)      the built binary; throws with how to build it when it is missing
+//   realToolsBuilt()        both built? (the demo picks real tools or stand-ins with it)
 //   realRelease(tool)       the Release to serve from the mirror (the trivy archive is cached on disk)
 //   REAL_VERSIONS           the versions the mirror serves them under
 import { execFileSync } from 'node:child_process'
@@ -70,6 +71,17 @@ export function realToolDir(tool: Tool): string {
   return join(realToolsRoot(), `${tool}-${SOURCE_VERSIONS[tool]}-${goVersionName()}`)
 }
 
+/** Whether both real tools are built (the demo and the benchmark use them then). */
+export function realToolsBuilt(): boolean {
+  try {
+    return (['trivy', 'cosign'] as const).every((tool) =>
+      existsSync(join(realToolDir(tool), 'bin', tool))
+    )
+  } catch {
+    return false
+  }
+}
+
 /** The real binary; never a stand-in. Throws (the test fails) when it has not been built. */
 export function realToolPath(tool: Tool): string {
   const path = join(realToolDir(tool), 'bin', tool)
@@ -108,7 +120,8 @@ function packedTrivy(asset: string): string {
     writeFileSync(join(tree, 'LICENSE'), 'Apache License 2.0\n')
     for (const entry of ['trivy', 'README.md', 'LICENSE'])
       utimesSync(join(tree, entry), FIXED_TIME, FIXED_TIME)
-    const partial = `${archive}.partial`
+    // Test files run in parallel: each packs under its own name, and the renames are atomic.
+    const partial = `${archive}.${process.pid}.partial`
     execFileSync(
       'tar',
       [
@@ -124,7 +137,8 @@ function packedTrivy(asset: string): string {
       { cwd: tree }
     )
     renameSync(partial, archive)
-    writeFileSync(stamp, key)
+    writeFileSync(`${stamp}.${process.pid}`, key)
+    renameSync(`${stamp}.${process.pid}`, stamp)
   } finally {
     rmSync(tree, { recursive: true, force: true })
   }
@@ -165,15 +179,4 @@ export async function realAssetSha256(tool: Tool): Promise<string> {
   const release = await realRelease(tool)
   const checksums = (release.files.get(release.checksumsFile) as Buffer).toString('utf8')
   return checksums.slice(0, 64)
-}
-
-/** True when both real tools are built (the demo and the benchmark use them then). */
-export function realToolsBuilt(): boolean {
-  try {
-    return (['trivy', 'cosign'] as const).every((tool) =>
-      existsSync(join(realToolDir(tool), 'bin', tool))
-    )
-  } catch {
-    return false // no Go: the tools cannot have been built here
-  }
 }

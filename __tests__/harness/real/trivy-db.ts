@@ -53,9 +53,11 @@ function trivyDbProgram(): string {
   const program = join(dir, 'trivy-db')
   if (existsSync(program)) return program
   mkdirSync(dir, { recursive: true })
+  // Test files run in parallel: each builds under its own name, and the rename is atomic.
+  const partial = `${program}.${process.pid}.partial`
   try {
     // Needs the Go module proxy only on the first build (go.etcd.io/bbolt), then the module cache.
-    execFileSync('go', ['build', '-o', `${program}.partial`, '.'], {
+    execFileSync('go', ['build', '-o', partial, '.'], {
       cwd: TRIVY_DB_SOURCE,
       env: { ...process.env, CGO_ENABLED: '0' },
       stdio: ['ignore', 'pipe', 'pipe']
@@ -69,7 +71,7 @@ function trivyDbProgram(): string {
       }
     )
   }
-  renameSync(`${program}.partial`, program)
+  renameSync(partial, program)
   return program
 }
 

@@ -133,6 +133,7 @@ export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Pro
             TUF_ROOT: join(scratch, 'tuf'),
             DOCKER_CONFIG: dockerConfig,
             COSIGN_PASSWORD: '',
+            ...OFFLINE_ENV,
             ...cosignOptions.env
           },
           cosignOptions.cwd ?? scratch

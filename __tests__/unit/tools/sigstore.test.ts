@@ -3,7 +3,7 @@
 // reach Sigstore's CDN), and whole-identity matching of bundles.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestSigstore, type TestSigstore } from '../../harness/sigstore.js'
@@ -33,12 +33,21 @@ const captureStdout = (): void => {
 /** A loopback server that accepts connections and never answers. */
 let silent: Server
 let silentPort: number
+const held = new Set<Socket>()
 beforeAll(async () => {
-  silent = createServer(() => undefined)
+  silent = createServer((socket) => void held.add(socket))
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
   silentPort = (silent.address() as { port: number }).port
 })
-afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())))
+// The TUF client may leave its request open after the action's timeout gave up on it: close those
+// connections too, or close() waits for them forever.
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      silent.close(() => resolve())
+      for (const socket of held) socket.destroy()
+    })
+)
 
 const signer = {
   identity:
