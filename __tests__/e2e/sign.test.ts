@@ -233,6 +233,39 @@ describe('a scan that crashes', () => {
   })
 })
 
+describe('a multi-platform index', () => {
+  it('is never signed on one platform’s scan: nothing signed or attested, and the step says why', async () => {
+    // The gate passes on the one platform trivy scanned; the other platform was never looked at.
+    await pushImage(world.registry, 'team/index', '1.0', {
+      platforms: ['linux/amd64', 'linux/arm64']
+    })
+    const run = await world.run(
+      {
+        ...credentials,
+        image: `${world.registry.host}/team/index:1.0`,
+        steps: 'scan,gate,sign,attest,verify',
+        'fail-on': 'critical',
+        recursive: 'true',
+        'cosign-key': privateKey,
+        'cosign-password': PASSWORD
+      },
+      { env: MEDIUM_ONLY }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs).toMatchObject({
+      gate: 'passed',
+      signed: 'false',
+      attested: 'false',
+      verified: 'false'
+    })
+    expect(errorLines(run).join('\n')).toMatch(/multi-platform index.*by its own digest/s)
+    expect(cosignCalls(run, 'sign')).toEqual([])
+    expect(cosignCalls(run, 'attest')).toEqual([])
+    expect(await registryTags('team/index')).toEqual(['1.0'])
+    expect(run.summary).toMatch(/sign \| .*skipped/)
+  })
+})
+
 describe('verify alone, as a deploy gate', () => {
   it('refuses an image that was never signed: verified=false and the step fails', async () => {
     await pushImage(world.registry, 'team/app', 'unsigned')

@@ -257,6 +257,32 @@ describe('scan options read by the real trivy', () => {
   )
 })
 
+describe('a multi-platform index', () => {
+  it(
+    'is not signed on one platform’s scan: the unscanned arm64 image (criticals) carries no signature',
+    async () => {
+      // trivy scans linux/amd64 (patched: the gate passes at critical); linux/arm64 is never read.
+      const run = await world.run({
+        image: world.images.multi.ref,
+        steps: 'scan,gate,sign,attest',
+        'fail-on': 'critical',
+        recursive: 'true',
+        ...signingInputs()
+      })
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({ gate: 'passed', signed: 'false', attested: 'false' })
+      expect(errorLines(run).join('\n')).toMatch(/multi-platform index/)
+      const { registry, images } = world
+      const index = `${registry.host}/${images.multi.repository}@${images.multi.pushed.digest}`
+      for (const ref of [index, pinned('multi', 'linux/arm64'), pinned('multi', 'linux/amd64')]) {
+        const verify = await verifyByTest(ref, keys.publicKeyFile)
+        expect([ref, verify.exitCode]).not.toEqual([ref, 0])
+      }
+    },
+    RUN_TIMEOUT
+  )
+})
+
 describe('sign options read by the real cosign', () => {
   it(
     'annotations reach the signature: cosign verify -a finds them, and not others',

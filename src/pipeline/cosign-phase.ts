@@ -13,7 +13,7 @@ import {
 import type { Inputs } from '../inputs/inputs.js'
 import type { ResolvedImage } from '../types.js'
 import { writeDockerConfig } from '../registry/credentials.js'
-import { signingBlocker, type RunState } from './run-state.js'
+import { INDEX_NOT_SCANNED, signingBlocker, type RunState } from './run-state.js'
 import { vulnPredicate } from './scan-phase.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import type { InstalledTool } from '../tools/install.js'
@@ -42,6 +42,15 @@ export async function signAndAttest(state: RunState): Promise<Signer | undefined
     if (blocker) steps.skip(step, blocker)
     return !blocker
   })
+  if (wanted.some((step) => signingBlocker(state, step) === INDEX_NOT_SCANNED)) {
+    // The user asked for a signature and gets none: that fails the step, it is not a quiet skip.
+    throw new Error(
+      `${image.pinnedRef} is a multi-platform index and this run scanned one of its platforms: ` +
+        'imgsec-action never signs or attests an index, nor its platform images, on one ' +
+        'platform’s scan. Sign each platform image by its own digest (image: repo@sha256:…, ' +
+        'one matrix job per platform), or leave sign and attest out for this image.'
+    )
+  }
   if (cleared.length === 0) return undefined
   const tool = cosignTool(inputs, cosign, image)
   // Keyless: fails here, before cosign starts, when the job has no OIDC token.

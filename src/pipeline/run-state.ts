@@ -43,8 +43,15 @@ export interface RunState {
 export function signingBlocker(state: RunState, step: 'sign' | 'attest'): string | undefined {
   if (!state.scan) return 'the scan produced no report'
   const verdict = state.gate?.verdict
-  if (verdict === 'passed') return undefined
   if (verdict === 'failed') return 'the gate failed'
-  if (step === 'attest' && !state.inputs.steps.has('gate')) return undefined
-  return 'the gate gave no verdict'
+  const needsVerdict = step === 'sign' || state.inputs.steps.has('gate')
+  if (verdict !== 'passed' && needsVerdict) return 'the gate gave no verdict'
+  if (state.image?.isIndex) return INDEX_NOT_SCANNED
+  return undefined
 }
+
+/**
+ * Why an index is not signed: trivy scans one platform image of it, and a signature on the index
+ * (or, with `recursive`, on every platform image) would vouch for platforms nobody scanned.
+ */
+export const INDEX_NOT_SCANNED = 'a multi-platform index: only one of its platforms was scanned'

@@ -103,4 +103,18 @@ describe('signAndAttest', () => {
     expect(attestImage).toHaveBeenCalledTimes(1)
     expect(signImage).not.toHaveBeenCalled()
   })
+
+  it('fails rather than sign or attest an index after a passed gate on one platform', async () => {
+    for (const steps of [
+      ['scan', 'gate', 'sign'],
+      ['scan', 'attest']
+    ] as Step[][]) {
+      const run = state(steps, { scan: true, gate: steps.includes('gate') ? 'passed' : undefined })
+      run.image = { ...image, isIndex: true }
+      await expect(signAndAttest(run)).rejects.toThrow(/multi-platform index.*own digest/s)
+      expect(prepareSigner).not.toHaveBeenCalled()
+      expect(signImage).not.toHaveBeenCalled()
+      expect(attestImage).not.toHaveBeenCalled()
+    }
+  })
 })
