@@ -1,13 +1,15 @@
 // Overhead with the real tools: the bundled action running the seed workflow (scan, gate, sign,
 // attest, verify with a key, no transparency log) on an Alpine image with the real trivy and cosign,
-// against a bash script that makes the same real tool calls: the same argv, built by the action's own
-// argv builders, and the same binaries. The ratio says what the action costs on top of the tools.
+// against a bash script that does what a careful script must do for the same guarantee: verify the
+// cached release assets against their SHA-256 in a private folder (sha256sum, tar), as the action does
+// on every job, then make the same real tool calls (the same argv, built by the action's own argv
+// builders). The ratio says what the action costs on top of that.
 // Every measured run signs a freshly pushed image, so neither side verifies a pile of signatures
 // left by the runs before it. Loopback only: the real world of the test tier (registry, offline DB).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IMAGE_PACKAGES, pushAlpineImage } from '../__tests__/harness/real/alpine-images.js'
-import { realToolPath } from '../__tests__/harness/real/tools.js'
+import { realAssetSha256, realRelease } from '../__tests__/harness/real/tools.js'
 import { OFFLINE_ENV, type RealWorld } from '../__tests__/harness/real/world.js'
 import {
   attestArgs,
@@ -90,8 +92,33 @@ function toolCalls(
 }
 const DB_REPOSITORY_PLACEHOLDER = '@@DB@@'
 
-/** The bash baseline: look the tag up as `crane digest` does, then the same calls, same binaries. */
-function shellScript(world: RealWorld, dirs: ActionDirs): string {
+/** A cached release asset, as the tool cache keeps it: the bytes, and the SHA-256 they must have. */
+interface CachedAsset {
+  file: string
+  sha256: string
+}
+
+async function cacheAssets(dir: string): Promise<Record<'trivy' | 'cosign', CachedAsset>> {
+  const cached = async (tool: 'trivy' | 'cosign'): Promise<CachedAsset> => {
+    const release = await realRelease(tool)
+    const asset = release.assets[0] as string
+    const file = join(dir, asset)
+    writeFileSync(file, release.files.get(asset) as Buffer)
+    return { file, sha256: await realAssetSha256(tool) }
+  }
+  mkdirSync(dir, { recursive: true })
+  return { trivy: await cached('trivy'), cosign: await cached('cosign') }
+}
+
+/**
+ * The bash baseline: verify and unpack the cached assets in a private folder, look the tag up as
+ * `crane digest` does, then the same calls.
+ */
+function shellScript(
+  world: RealWorld,
+  dirs: ActionDirs,
+  assets: Record<'trivy' | 'cosign', CachedAsset>
+): string {
   const work = join(dirs.root, 'shell')
   mkdirSync(work, { recursive: true })
   const files = {
@@ -105,6 +132,13 @@ function shellScript(world: RealWorld, dirs: ActionDirs): string {
   const lines = [
     'set -euo pipefail',
     'tag="$1"',
+    'bin=$(mktemp -d) && chmod 700 "$bin"',
+    `cp ${quote(assets.trivy.file)} "$bin/trivy.tar.gz"`,
+    `echo ${quote(`${assets.trivy.sha256}  `)}"$bin/trivy.tar.gz" | sha256sum -c --quiet`,
+    'tar -xzf "$bin/trivy.tar.gz" -C "$bin" trivy',
+    `cp ${quote(assets.cosign.file)} "$bin/cosign"`,
+    `echo ${quote(`${assets.cosign.sha256}  `)}"$bin/cosign" | sha256sum -c --quiet`,
+    'chmod 700 "$bin/cosign"',
     `digest=$(curl -sfI -H ${quote(`Accept: ${accept}`)} "${world.registry.url}/v2/${REPOSITORY}/manifests/$tag" | tr -d '\\r' | awk 'tolower($1)=="docker-content-digest:" {print $2}')`,
     `(umask 077 && printf '%s' "$BENCH_COSIGN_KEY" > ${quote(files.key)})`,
     'export TRIVY_NO_PROGRESS=true TRIVY_SKIP_VERSION_CHECK=true TRIVY_DISABLE_TELEMETRY=true',
@@ -120,9 +154,9 @@ function shellScript(world: RealWorld, dirs: ActionDirs): string {
           ? quote(world.dbRepository)
           : quote(arg)
     )
-    lines.push(`${quote(realToolPath(tool))} ${args.join(' ')}${redirect}`)
+    lines.push(`"$bin/${tool}" ${args.join(' ')}${redirect}`)
   }
-  lines.push(`rm -f ${quote(files.key)}`)
+  lines.push(`rm -rf ${quote(files.key)} "$bin"`)
   return lines.join('\n') + '\n'
 }
 
@@ -167,7 +201,7 @@ export async function measureRealOverhead(
       'tlog-upload': 'false'
     })
     const script = join(dirs.root, 'baseline.sh')
-    writeFileSync(script, shellScript(world, dirs))
+    writeFileSync(script, shellScript(world, dirs, await cacheAssets(join(dirs.root, 'assets'))))
     const shellEnv = {
       ...runnerEnv(dirs, inputs('warm')),
       ...OFFLINE_ENV,

@@ -104,7 +104,7 @@ function overheadRows(o: OverheadFigures): Row[] {
 
 function realOverheadRows(o: RealOverheadFigures | undefined): Row[] {
   const figure =
-    'Overhead with the real trivy and cosign: `scan,gate,sign,attest,verify` (key, no tlog) vs bash making the same real tool calls'
+    'Overhead with the real trivy and cosign: `scan,gate,sign,attest,verify` (key, no tlog) vs bash verifying the same cached assets (sha256sum, tar) and making the same real tool calls'
   if (!o)
     return [
       [
