@@ -4,7 +4,7 @@
 // difference is what the action adds (Node start-up, inputs, the digest lookup in-process instead
 // of curl, report writing). Every measured run signs a freshly pushed image, so neither side
 // verifies a pile of signatures left by the runs before it.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { pushImage } from '../__tests__/harness/images.js'
 import { TRIVY_FIXTURES_DIR } from '../__tests__/harness/paths.js'
@@ -67,11 +67,12 @@ function shellScript(
   // The tools as the warm-up run unpacked them: in its private folders under RUNNER_TEMP (the
   // tool cache holds only the release assets).
   const unpacked = (tool: string): string => {
-    const folder = readdirSync(context.dirs.runnerTemp).find((name) =>
-      name.startsWith(`imgsec-${tool}-`)
-    )
-    if (!folder) throw new Error(`the warm-up run left no unpacked ${tool}`)
-    return join(context.dirs.runnerTemp, folder, 'tool', tool)
+    const path = readdirSync(context.dirs.runnerTemp)
+      .filter((name) => name.startsWith(`imgsec-${tool}-`))
+      .map((name) => join(context.dirs.runnerTemp, name, 'tool', tool))
+      .find((candidate) => existsSync(candidate))
+    if (!path) throw new Error(`the warm-up run left no unpacked ${tool}`)
+    return path
   }
   const tools = { trivy: unpacked('trivy'), cosign: unpacked('cosign') }
   const lines = [

@@ -3,7 +3,7 @@
 // reach Sigstore's CDN), and whole-identity matching of bundles.
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTestSigstore, type TestSigstore } from '../../harness/sigstore.js'
@@ -33,12 +33,17 @@ const captureStdout = (): void => {
 /** A loopback server that accepts connections and never answers. */
 let silent: Server
 let silentPort: number
+const sockets = new Set<Socket>()
 beforeAll(async () => {
-  silent = createServer(() => undefined)
+  silent = createServer((socket) => void sockets.add(socket))
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
   silentPort = (silent.address() as { port: number }).port
 })
-afterAll(() => new Promise<void>((resolve) => silent.close(() => resolve())))
+afterAll(async () => {
+  // The TUF client may keep its connection: closing the server waits for every socket.
+  for (const socket of sockets) socket.destroy()
+  await new Promise<void>((resolve) => silent.close(() => resolve()))
+})
 
 const signer = {
   identity:
