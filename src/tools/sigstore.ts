@@ -42,6 +42,7 @@ export async function loadTrust(source: TrustSource): Promise<Trust> {
     return { material: toTrustMaterial(root), origin: `the trusted root ${source.trustedRootPath}` }
   }
   const mirrorURL = source.tufMirrorUrl ?? PUBLIC_TUF_MIRROR
+  core.info(`Fetching Sigstore's trusted root from its TUF repository ${mirrorURL}`)
   try {
     const root = await withTimeout(
       fetchTrustedRoot(mirrorURL, source.tufTimeoutMs ?? TUF_TIMEOUT_MS),
