@@ -4,7 +4,7 @@
 // difference is what the action adds (Node start-up, inputs, the digest lookup in-process instead
 // of curl, report writing). Every measured run signs a freshly pushed image, so neither side
 // verifies a pile of signatures left by the runs before it.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { pushImage } from '../__tests__/harness/images.js'
 import { TRIVY_FIXTURES_DIR } from '../__tests__/harness/paths.js'
@@ -64,11 +64,17 @@ function shellScript(
   const report = calls.find((c) => c.tool === 'trivy')?.argv.find((a) => a.endsWith('.json'))
   if (!keyPath || !pubPath || !report)
     throw new Error('the warm-up run made no sign/verify/scan call')
-  const arch = process.arch === 'arm64' ? 'arm64' : 'x64'
-  const tools = {
-    trivy: join(context.dirs.toolCache, 'trivy', TRIVY_VERSION, arch, 'trivy'),
-    cosign: join(context.dirs.toolCache, 'cosign', COSIGN_VERSION, arch, 'cosign')
+  // The tools as the warm-up run unpacked them: in its private folders under RUNNER_TEMP (the
+  // tool cache holds only the release assets).
+  const unpacked = (tool: string): string => {
+    const path = readdirSync(context.dirs.runnerTemp)
+      .filter((name) => name.startsWith(`imgsec-${tool}-`))
+      .map((name) => join(context.dirs.runnerTemp, name, 'tool', tool))
+      .find((candidate) => existsSync(candidate))
+    if (!path) throw new Error(`the warm-up run left no unpacked ${tool}`)
+    return path
   }
+  const tools = { trivy: unpacked('trivy'), cosign: unpacked('cosign') }
   const lines = [
     'set -euo pipefail',
     'tag="$1"',

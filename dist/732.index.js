@@ -18,12 +18,11 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(33838);
 /* harmony import */ var _sigstore_bundle__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(61040);
 /* harmony import */ var _sigstore_protobuf_specs__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(19654);
-/* harmony import */ var _sigstore_tuf__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(84423);
-/* harmony import */ var _sigstore_tuf_seeds_json__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8032);
-/* harmony import */ var _sigstore_verify__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(54187);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(51455);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(48161);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(76760);
+/* harmony import */ var _sigstore_tuf_seeds_json__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8032);
+/* harmony import */ var _sigstore_verify__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(54187);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(51455);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(48161);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(76760);
 // Sigstore verification of a release asset: the `<asset>.sigstore.json` bundle published beside it
 // must be a valid signature over the asset's bytes, by the project's own release identity, under a
 // trusted root. This is what makes an unpinned version trustworthy without a checksum from the user:
@@ -40,7 +39,6 @@ __webpack_require__.r(__webpack_exports__);
 
 
 
-
 /** The public-good instance's TUF repository, the one @sigstore/tuf seeds. */
 const PUBLIC_TUF_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
 /** How long the TUF refresh may take before the shipped root is used instead (offline runners). */
@@ -49,21 +47,22 @@ const TUF_TIMEOUT_MS = 10_000;
 async function loadTrust(source) {
     if (source.trustedRootPath) {
         const root = await readTrustedRoot(source.trustedRootPath);
-        return { material: (0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_5__/* .toTrustMaterial */ .jO)(root), origin: `the trusted root ${source.trustedRootPath}` };
+        return { material: (0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_4__/* .toTrustMaterial */ .jO)(root), origin: `the trusted root ${source.trustedRootPath}` };
     }
     const mirrorURL = source.tufMirrorUrl ?? PUBLIC_TUF_MIRROR;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Fetching Sigstore's trusted root from its TUF repository ${mirrorURL}`);
     try {
         const root = await withTimeout(fetchTrustedRoot(mirrorURL, source.tufTimeoutMs ?? TUF_TIMEOUT_MS), source.tufTimeoutMs ?? TUF_TIMEOUT_MS);
-        return { material: (0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_5__/* .toTrustMaterial */ .jO)(root), origin: `Sigstore's TUF repository ${mirrorURL}` };
+        return { material: (0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_4__/* .toTrustMaterial */ .jO)(root), origin: `Sigstore's TUF repository ${mirrorURL}` };
     }
     catch (error) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Could not refresh Sigstore's trusted root from ${mirrorURL} (${messageOf(error)}); using the ` +
             'one shipped with this action. Give sigstore-trusted-root to use another.');
-        return { material: (0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_5__/* .toTrustMaterial */ .jO)(shippedTrustedRoot()), origin: 'the shipped trusted root' };
+        return { material: (0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_4__/* .toTrustMaterial */ .jO)(shippedTrustedRoot()), origin: 'the shipped trusted root' };
     }
 }
 async function readTrustedRoot(path) {
-    return parseTrustedRoot(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_6__.readFile)(path, 'utf8'), path);
+    return parseTrustedRoot(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_5__.readFile)(path, 'utf8'), path);
 }
 /** A Sigstore `trusted_root.json`, or an error that says why the text is not one. */
 function parseTrustedRoot(text, where) {
@@ -87,8 +86,10 @@ function parseTrustedRoot(text, where) {
 }
 async function fetchTrustedRoot(mirrorURL, timeoutMs) {
     // A private cache per run: nothing is read from or written to a folder another job controls.
-    const cachePath = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_6__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_8__.join)(process.env['RUNNER_TEMP'] || (0,node_os__WEBPACK_IMPORTED_MODULE_7__.tmpdir)(), 'imgsec-tuf-'));
-    return (0,_sigstore_tuf__WEBPACK_IMPORTED_MODULE_3__.getTrustedRoot)({
+    const cachePath = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_5__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_7__.join)(process.env['RUNNER_TEMP'] || (0,node_os__WEBPACK_IMPORTED_MODULE_6__.tmpdir)(), 'imgsec-tuf-'));
+    // Loaded only here: the TUF client and its HTTP stack are large, and a given root needs neither.
+    const { getTrustedRoot } = await __webpack_require__.e(/* import() */ 694).then(__webpack_require__.t.bind(__webpack_require__, 84423, 19));
+    return getTrustedRoot({
         mirrorURL,
         cachePath,
         retry: false,
@@ -98,7 +99,7 @@ async function fetchTrustedRoot(mirrorURL, timeoutMs) {
     });
 }
 function publicSeed() {
-    const seed = _sigstore_tuf_seeds_json__WEBPACK_IMPORTED_MODULE_4__[PUBLIC_TUF_MIRROR];
+    const seed = _sigstore_tuf_seeds_json__WEBPACK_IMPORTED_MODULE_3__[PUBLIC_TUF_MIRROR];
     if (!seed)
         throw new Error('@sigstore/tuf ships no seed for the public-good instance');
     return seed;
@@ -112,8 +113,8 @@ function shippedTrustedRoot() {
 }
 /** The shipped TUF root.json as a file, for a mirror @sigstore/tuf has no seed for (tests). */
 async function shippedTufRootFile(cachePath) {
-    const path = (0,node_path__WEBPACK_IMPORTED_MODULE_8__.join)(cachePath, 'seed-root.json');
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_6__.writeFile)(path, Buffer.from(publicSeed()['root.json'], 'base64'));
+    const path = (0,node_path__WEBPACK_IMPORTED_MODULE_7__.join)(cachePath, 'seed-root.json');
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_5__.writeFile)(path, Buffer.from(publicSeed()['root.json'], 'base64'));
     return path;
 }
 /**
@@ -133,11 +134,11 @@ function verifyBundle(bundleText, artifact, signer, trust) {
     if (!(0,_sigstore_bundle__WEBPACK_IMPORTED_MODULE_1__/* .isBundleWithMessageSignature */ .QU)(bundle)) {
         throw new Error('it holds no message signature over the asset');
     }
-    const verifier = new _sigstore_verify__WEBPACK_IMPORTED_MODULE_5__/* .Verifier */ .BL(trust.material);
+    const verifier = new _sigstore_verify__WEBPACK_IMPORTED_MODULE_4__/* .Verifier */ .BL(trust.material);
     try {
         // The library matches a string identity as an unanchored regular expression ("x" would match
         // any identity containing an x): give it an anchored, escaped one, and compare again below.
-        const signed = verifier.verify((0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_5__/* .toSignedEntity */ .DC)(bundle, artifact), {
+        const signed = verifier.verify((0,_sigstore_verify__WEBPACK_IMPORTED_MODULE_4__/* .toSignedEntity */ .DC)(bundle, artifact), {
             subjectAlternativeName: new RegExp(`^${escapeRegExp(signer.identity)}$`),
             extensions: { issuer: signer.issuer }
         });

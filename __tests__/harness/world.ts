@@ -87,6 +87,10 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
         env: { ...cache.env, IMGSEC_STANDIN_LOG: log, ...runOptions.env }
       })
       logs.set(run, log)
+      // A tripwire: no test may ask Sigstore's public TUF repository (each run gets a root).
+      if (run.stdout.includes('tuf-repo-cdn.sigstore.dev')) {
+        throw new Error("the action tried to reach Sigstore's public TUF repository in a test")
+      }
       return run
     },
     sigstoreInput,

@@ -9,7 +9,6 @@
 import * as core from '@actions/core'
 import { bundleFromJSON, isBundleWithMessageSignature, type Bundle } from '@sigstore/bundle'
 import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs'
-import { getTrustedRoot } from '@sigstore/tuf'
 import seeds from '@sigstore/tuf/seeds.json' with { type: 'json' }
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -43,6 +42,7 @@ export async function loadTrust(source: TrustSource): Promise<Trust> {
     return { material: toTrustMaterial(root), origin: `the trusted root ${source.trustedRootPath}` }
   }
   const mirrorURL = source.tufMirrorUrl ?? PUBLIC_TUF_MIRROR
+  core.info(`Fetching Sigstore's trusted root from its TUF repository ${mirrorURL}`)
   try {
     const root = await withTimeout(
       fetchTrustedRoot(mirrorURL, source.tufTimeoutMs ?? TUF_TIMEOUT_MS),
@@ -87,6 +87,8 @@ export function parseTrustedRoot(text: string, where: string): TrustedRoot {
 async function fetchTrustedRoot(mirrorURL: string, timeoutMs: number): Promise<TrustedRoot> {
   // A private cache per run: nothing is read from or written to a folder another job controls.
   const cachePath = await mkdtemp(join(process.env['RUNNER_TEMP'] || tmpdir(), 'imgsec-tuf-'))
+  // Loaded only here: the TUF client and its HTTP stack are large, and a given root needs neither.
+  const { getTrustedRoot } = await import('@sigstore/tuf')
   return getTrustedRoot({
     mirrorURL,
     cachePath,

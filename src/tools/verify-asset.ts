@@ -51,6 +51,7 @@ export async function verifyAsset(
   )
 }
 
+/** `from` is the asset's URL, or `the tool cache`: the advice differs. */
 function mismatch(
   plan: Plan,
   from: string,
@@ -58,14 +59,13 @@ function mismatch(
   source: string,
   actual: string
 ): Error {
-  const where = from.includes('://') ? from : `${from}`
   const advice = /^https:\/\/github\.com\//.test(from)
     ? 'Do not retry blindly: a release asset that changed after publication is a compromise signal.'
     : from.includes('://')
       ? `Check download-base-url (${new URL(from).origin}): a mirror must serve the release's exact bytes.`
       : 'Something changed the tool cache after the asset was verified.'
   return new Error(
-    `SHA-256 mismatch for ${plan.asset} (${where}): expected ${expected} (${source}), got ${actual}. ` +
+    `SHA-256 mismatch for ${plan.asset} (${from}): expected ${expected} (${source}), got ${actual}. ` +
       `${plan.tool} ${plan.version} was not installed. ${advice}`
   )
 }

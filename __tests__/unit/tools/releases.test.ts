@@ -120,4 +120,13 @@ describe('findChecksum', () => {
     expect(findChecksum(file, 'trivy_0.73.1_macOS-64bit.tar.gz')).toBeUndefined()
     expect(findChecksum(file, 'trivy_0.73.1_Linux')).toBeUndefined()
   })
+
+  it('refuses a file that lists the asset twice with different digests, and accepts the same one twice', () => {
+    const twice = `${a}  trivy_0.73.1_Linux-64bit.tar.gz\n${b}  trivy_0.73.1_Linux-64bit.tar.gz\n`
+    expect(() => findChecksum(twice, 'trivy_0.73.1_Linux-64bit.tar.gz')).toThrow(
+      /lists trivy_0\.73\.1_Linux-64bit\.tar\.gz 2 times with different SHA-256 values/
+    )
+    const same = `${a}  trivy_0.73.1_Linux-64bit.tar.gz\n${a.toUpperCase()} *trivy_0.73.1_Linux-64bit.tar.gz\n`
+    expect(findChecksum(same, 'trivy_0.73.1_Linux-64bit.tar.gz')).toBe(a)
+  })
 })

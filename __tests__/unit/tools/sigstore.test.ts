@@ -33,21 +33,17 @@ const captureStdout = (): void => {
 /** A loopback server that accepts connections and never answers. */
 let silent: Server
 let silentPort: number
-const held = new Set<Socket>()
+const sockets = new Set<Socket>()
 beforeAll(async () => {
-  silent = createServer((socket) => void held.add(socket))
+  silent = createServer((socket) => void sockets.add(socket))
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
   silentPort = (silent.address() as { port: number }).port
 })
-// The TUF client may leave its request open after the action's timeout gave up on it: close those
-// connections too, or close() waits for them forever.
-afterAll(
-  () =>
-    new Promise<void>((resolve) => {
-      silent.close(() => resolve())
-      for (const socket of held) socket.destroy()
-    })
-)
+afterAll(async () => {
+  // The TUF client may keep its connection: closing the server waits for every socket.
+  for (const socket of sockets) socket.destroy()
+  await new Promise<void>((resolve) => silent.close(() => resolve()))
+})
 
 const signer = {
   identity:
