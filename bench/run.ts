@@ -253,6 +253,10 @@ try {
 } finally {
   await world.stop()
 }
+progress('report processing')
+rows.push(...reportRows(await measureReports(REPORT_SIZES)))
+// After report processing, as the re-verification below: both load the real tools' 50-100 MB
+// assets into this process, and a child forked from it starts with the parent's peak RSS.
 if (realToolsBuilt()) {
   progress('overhead with the real tools against the bash baseline')
   const real = await startRealWorld()
@@ -264,8 +268,6 @@ if (realToolsBuilt()) {
 } else {
   rows.push(...realOverheadRows(undefined))
 }
-progress('report processing')
-rows.push(...reportRows(await measureReports(REPORT_SIZES)))
 // Last: it reads 50-100 MB assets in this process, which would raise the peak RSS measured above.
 progress('tool-cache re-verification at real sizes')
 rows.push(...cacheVerifyRows(await measureCacheVerify(quick ? 3 : 5)))
