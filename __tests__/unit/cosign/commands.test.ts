@@ -20,10 +20,9 @@ import {
   attestImage,
   prepareSigner,
   signImage,
-  verifyImage,
-  verifySpec,
   type CosignTool
 } from '../../../src/cosign/commands.js'
+import { verifyImage, verifySpec } from '../../../src/cosign/verify.js'
 import { checkVerifyOutput } from '../../../src/cosign/output.js'
 import type { ResolvedImage } from '../../../src/types.js'
 import { writeDockerConfig } from '../../../src/registry/credentials.js'
