@@ -11,7 +11,8 @@
 //     tampered: asset names (or true for all) whose bytes differ from what the checksums file says,
 //            as when an attacker replaces an asset but not the checksums file. The tampered asset is
 //            still a valid archive/script (one extra comment line), so only the digest betrays it.
-//   standinScript(tool, version) -> the stand-in's text with `0.0.0-standin` replaced by version.
+//   standinScript(tool, version) -> the stand-in's text with `0.0.0-standin` replaced by version, and
+//     its import of the shared `./common.mjs` made self-contained (a release asset is one file).
 //   sha256(bytes) -> lower-case hex.
 //
 // The stand-ins are __tests__/harness/standins/<tool>.mjs; while one is missing, a tiny placeholder
@@ -58,7 +59,17 @@ export function sha256(bytes: Buffer | string): string {
 export function standinScript(tool: Tool, version: string): string {
   const path = join(STANDIN_DIR, `${tool}.mjs`)
   const source = existsSync(path) ? readFileSync(path, 'utf8') : placeholder(tool)
-  return source.replaceAll(VERSION_PLACEHOLDER, version)
+  return inlineCommon(source).replaceAll(VERSION_PLACEHOLDER, version)
+}
+
+/**
+ * A released stand-in runs alone in the tool cache, without `common.mjs` beside it: the import names
+ * the module's text as a `data:` URL instead (Node imports it as ES module; it imports only `node:`).
+ */
+function inlineCommon(source: string): string {
+  const common = readFileSync(join(STANDIN_DIR, 'common.mjs'))
+  const url = `data:text/javascript;base64,${common.toString('base64')}`
+  return source.replaceAll("from './common.mjs'", `from '${url}'`)
 }
 
 function placeholder(tool: Tool): string {

@@ -1,8 +1,6 @@
-// Sign, attest and verify with cosign, always on the pinned `repo@sha256:…`. Secrets reach cosign
-// only through its environment (COSIGN_PASSWORD) and the private DOCKER_CONFIG the caller passes in
-// `CosignTool.env`. A failed sign or attest is a tool failure (ToolError); a failed verification is
-// a verdict (VerifyResult.verified = false), which the caller reports and fails the step on.
-import * as core from '@actions/core'
+// Sign and attest with cosign, always on the pinned `repo@sha256:…` (verify.ts verifies). Secrets
+// reach cosign only through its environment (COSIGN_PASSWORD) and the private DOCKER_CONFIG the
+// caller passes in `CosignTool.env`. A failed sign or attest is a tool failure (ToolError).
 import { join } from 'node:path'
 import {
   attestArgs,
@@ -11,27 +9,17 @@ import {
   signArgs,
   signingConfigArgs,
   tlogMode,
-  verifyArgs,
-  verifyAttestationArgs,
   type TlogMode,
   type VerifyPolicy
 } from './args.js'
-import { checkAttestationOutput, checkVerifyOutput } from './output.js'
-import { InputError, ToolError } from '../errors.js'
+import { ToolError } from '../errors.js'
 import type { KeyInput } from '../types.js'
-import {
-  fingerprintOfFile,
-  keyRef,
-  keyRefEnvironment,
-  publicKeyFingerprint,
-  registerKeySecrets
-} from './keys.js'
+import { keyRef, keyRefEnvironment, publicKeyFingerprint, registerKeySecrets } from './keys.js'
 import { assertIdTokenAvailable, sigstoreIdToken, workflowIdentity } from './oidc.js'
-import type { ResolvedImage, SignResult, SignerInfo, TlogEntry, VerifyResult } from '../types.js'
+import type { ResolvedImage, SignResult, SignerInfo, TlogEntry } from '../types.js'
 import { storedRef } from './stored.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import { writePrivateFile } from '../secure-fs/private-file.js'
-import { describeSigner } from '../signer.js'
 import { runTool, tail, type RunOptions } from '../tools/exec.js'
 
 export interface CosignTool {
@@ -65,21 +53,6 @@ export interface Signer {
   idToken?: () => Promise<string>
 }
 
-export interface VerifyOptions {
-  publicKey?: KeyInput
-  certificateIdentity?: string
-  certificateIdentityRegexp?: string
-  certificateOidcIssuer: string
-  tlogUpload: boolean
-  /** Also check the vuln attestation (when `attest` is among the steps). */
-  attestation: boolean
-}
-
-export interface VerifySpec {
-  policy: VerifyPolicy
-  signer: SignerInfo
-}
-
 const PUBLIC_REKOR_SEARCH = 'https://search.sigstore.dev/?logIndex='
 
 /**
@@ -87,7 +60,7 @@ const PUBLIC_REKOR_SEARCH = 'https://search.sigstore.dev/?logIndex='
  * the key's password and the variables its key reference needs (an `env://` variable, a KMS
  * provider's credentials) for the calls that use the key, and the OIDC token for keyless signing.
  */
-function callOptions(
+export function callOptions(
   cosign: CosignTool,
   extra: { password?: string; keyRef?: string; idToken?: string } = {}
 ): RunOptions {
@@ -222,99 +195,4 @@ export async function attestImage(
     signatureRef: await storedRef(cosign, image, 'attest'),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
-}
-
-/**
- * Who verification must find: the inputs when they name a key or identity, else the signer of this
- * run's `sign` step. `signed` absent and no inputs is an input error (inputs.ts rejects it first).
- */
-export function verifySpec(options: VerifyOptions, signed?: Signer): VerifySpec {
-  const issuer = options.certificateOidcIssuer
-  if (options.publicKey) {
-    const key = keyRef(options.publicKey, 'verify.pub', false)
-    const fingerprint = options.publicKey.kind === 'uri' ? '' : (fingerprintOfFile(key.ref) ?? '')
-    return {
-      policy: { kind: 'key', keyRef: key.ref },
-      signer: { kind: 'key', fingerprint, keySource: key.source }
-    }
-  }
-  const identity = options.certificateIdentity
-  const identityRegexp = options.certificateIdentityRegexp
-  if (identity !== undefined || identityRegexp !== undefined) {
-    return {
-      policy: { kind: 'keyless', identity, identityRegexp, issuer },
-      signer: { kind: 'keyless', identity: identity ?? `/${identityRegexp}/`, issuer }
-    }
-  }
-  if (signed?.policy.kind === 'keyless' && signed.info.kind === 'keyless') {
-    const policy: VerifyPolicy = { kind: 'keyless', identity: signed.info.identity, issuer }
-    return { policy, signer: { ...signed.info, issuer } }
-  }
-  if (signed) return { policy: signed.policy, signer: signed.info }
-  throw new InputError(
-    'cosign-public-key',
-    'verify needs cosign-public-key, certificate-identity or certificate-identity-regexp, or a sign step in the same run'
-  )
-}
-
-/** Verifies the signature (and the vuln attestation when asked); never throws on a rejection. */
-export async function verifyImage(
-  cosign: CosignTool,
-  image: ResolvedImage,
-  spec: VerifySpec,
-  options: Pick<VerifyOptions, 'tlogUpload' | 'attestation'>
-): Promise<VerifyResult> {
-  const base = { pinnedRef: image.pinnedRef, policy: spec.policy, tlogUpload: options.tlogUpload }
-  const failed = (failure: string, checks: string[] = []): VerifyResult => ({
-    verified: false,
-    checks,
-    signer: spec.signer,
-    failure
-  })
-  // A public key given as `env://NAME` or a KMS URI needs its variables; nothing else does.
-  const keyRef = spec.policy.kind === 'key' ? spec.policy.keyRef : undefined
-  const signature = await runTool(cosign.path, verifyArgs(base), {
-    ...callOptions(cosign, { keyRef }),
-    silent: true
-  })
-  if (signature.exitCode !== 0) {
-    return failed(
-      `no valid signature by ${describeSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
-    )
-  }
-  const parsed = checkVerifyOutput(signature.stdout, image.digest)
-  if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
-  const signer = parsed.signer ?? spec.signer
-  const checks = [
-    `signature by ${describeSigner(signer)}`,
-    `signed digest equals ${image.digest} in all ${parsed.count} signature(s)`,
-    parsed.tlogEntry
-      ? `transparency log entry ${parsed.tlogEntry.logIndex}`
-      : 'transparency log not checked (tlog-upload: false)'
-  ]
-  core.info(`cosign verify: ${checks.join('; ')}`)
-  if (options.attestation) {
-    const attestation = await runTool(cosign.path, verifyAttestationArgs(base), {
-      ...callOptions(cosign, { keyRef }),
-      silent: true
-    })
-    if (attestation.exitCode !== 0) {
-      return failed(
-        `no valid vuln attestation by ${describeSigner(spec.signer)} ` +
-          `(cosign: ${cosignError(attestation.stderr)})`,
-        checks
-      )
-    }
-    const problems = checkAttestationOutput(attestation.stdout, image.digest)
-    if (problems.length > 0) return failed(problems.join('; '), checks)
-    checks.push(`vuln attestation signed by the same signer for ${image.digest}`)
-  }
-  return { verified: true, checks, signer, tlogEntry: parsed.tlogEntry }
-}
-
-/** Who verification looked for, as a user would check it against the signing side. */
-/** cosign's own reason, once: its `Error:` line, else the end of its stderr. */
-function cosignError(stderr: string): string {
-  const error = stderr.split('\n').find((line) => line.startsWith('Error: '))
-  return error ? error.slice('Error: '.length) : tail(stderr, 3).replace(/\n/g, ' ')
 }

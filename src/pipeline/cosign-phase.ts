@@ -3,13 +3,8 @@
 // nothing is signed or attested unless the gate passed (signingBlocker), and verify defaults to
 // what this run signed.
 import type { CosignTool, Signer } from '../cosign/commands.js'
-import {
-  attestImage,
-  prepareSigner,
-  signImage,
-  verifyImage,
-  verifySpec
-} from '../cosign/commands.js'
+import { attestImage, prepareSigner, signImage } from '../cosign/commands.js'
+import { verifyImage, verifySpec } from '../cosign/verify.js'
 import type { Inputs } from '../inputs/inputs.js'
 import type { ResolvedImage } from '../types.js'
 import { writeDockerConfig } from '../registry/credentials.js'

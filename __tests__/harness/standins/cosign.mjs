@@ -11,8 +11,8 @@
 // password handling, not interchangeable with real cosign keys.
 import * as crypto from 'node:crypto'
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { basicAuth, csvSplit, dockerCredentials, isLoopback, parsePflags } from './common.mjs'
 
 const VERSION = '0.0.0-standin'
 // The packager replaces VERSION; the untouched placeholder behaves like the current (v3) line.
@@ -115,51 +115,34 @@ const COMMANDS = {
 }
 
 const truthy = (value) => /^(1|t|true)$/i.test(value)
-const csv = (text) =>
-  (text.match(/("([^"]|"")*"|[^,]+)/g) ?? []).map((item) =>
-    item.replace(/^"|"$/g, '').replace(/""/g, '"')
-  )
 
-function parseFlags(args, spec) {
-  const flags = {}
-  const positional = []
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    if (arg === '--') {
-      positional.push(...args.slice(i + 1))
-      break
+/** A flag's value as cobra stores it: a bool, a string, or a list (repeated, or also split as CSV). */
+function convert(name, type, value, shown, previous) {
+  if (type === 'b') {
+    if (!/^(1|0|t|f|true|false)$/i.test(value)) {
+      fail(
+        `invalid argument "${value}" for "--${name}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`
+      )
     }
-    if (!arg.startsWith('-') || arg === '-') {
-      positional.push(arg)
-      continue
-    }
-    const long = arg.startsWith('--')
-    const body = arg.slice(long ? 2 : 1)
-    const eq = body.indexOf('=')
-    let name = eq === -1 ? body : body.slice(0, eq)
-    let value = eq === -1 ? undefined : body.slice(eq + 1)
-    if (!long)
-      name = spec[SHORT[name]] ? SHORT[name] : fail(`unknown shorthand flag: '${name}' in ${arg}`)
-    const type = spec[name] ?? fail(`unknown flag: --${name}`)
-    if (type === 'b') {
-      value ??= 'true'
-      if (!/^(1|0|t|f|true|false)$/i.test(value)) {
-        fail(
-          `invalid argument "${value}" for "--${name}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`
-        )
-      }
-      flags[name] = truthy(value)
-      continue
-    }
-    if (value === undefined)
-      value = i + 1 < args.length ? args[++i] : fail(`flag needs an argument: --${name}`)
-    if (type === 's') flags[name] = value
-    else flags[name] = [...(flags[name] ?? []), ...(type === 'l' ? csv(value) : [value])]
+    return truthy(value)
   }
+  if (type === 's') return value
+  return [...(previous ?? []), ...(type === 'l' ? csvSplit(value) : [value])]
+}
+
+function parseFlags(argv, spec) {
+  const { flags, args: positional } = parsePflags(argv, {
+    type: (name) => spec[name],
+    shorthand: (letter) => SHORT[letter],
+    isBool: (type) => type === 'b',
+    convert,
+    fail
+  })
   for (const [name, type] of Object.entries(spec)) {
     const env = process.env[`COSIGN_${name.toUpperCase().replace(/-/g, '_')}`]
     if (name in flags || env === undefined) continue
-    flags[name] = type === 'b' ? truthy(env) : type === 's' ? env : type === 'l' ? csv(env) : [env]
+    flags[name] =
+      type === 'b' ? truthy(env) : type === 's' ? env : type === 'l' ? csvSplit(env) : [env]
   }
   return { flags, positional }
 }
@@ -177,8 +160,8 @@ function parseRef(text) {
 }
 
 function assertLoopback(hostPort) {
-  const host = hostPort.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')
-  if (host !== 'localhost' && host !== '::1' && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
+  if (!isLoopback(hostPort)) {
+    const host = hostPort.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')
     fail(
       `Get "https://${hostPort}/v2/": dial tcp: lookup ${host}: the cosign stand-in has no network`
     )
@@ -186,18 +169,8 @@ function assertLoopback(hostPort) {
 }
 
 function registryAuth(registry) {
-  const dir = process.env.DOCKER_CONFIG || join(homedir(), '.docker')
-  let auths
-  try {
-    auths = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).auths ?? {}
-  } catch {
-    return undefined
-  }
-  const entry = auths[registry] ?? auths[`http://${registry}`] ?? auths[`https://${registry}`]
-  if (entry?.auth) return `Basic ${entry.auth}`
-  if (entry?.username !== undefined)
-    return `Basic ${b64(`${entry.username}:${entry.password ?? ''}`)}`
-  return undefined
+  const credentials = dockerCredentials(registry)
+  return credentials ? basicAuth(credentials) : undefined
 }
 
 async function http(ref, method, path, { headers = {}, body, ok = [200] } = {}) {

@@ -21,6 +21,7 @@ import { homedir, platform } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
+import { basicAuth, csvSplit, dockerCredentials, isLoopback, parsePflags } from './common.mjs'
 
 const VERSION = '0.0.0-standin'
 const DEFAULT_DB_REPOSITORIES = [
@@ -146,49 +147,20 @@ const multiError = (errors) =>
 
 /** pflag parsing against `table`; returns {flags, args}. Throws Fatal with pflag's messages. */
 function parseFlags(argv, table) {
-  const flags = {}
-  const args = []
   const shorts = Object.fromEntries(
     Object.entries(table)
       .filter(([, v]) => v[1])
       .map(([k, v]) => [v[1], k])
   )
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '--') {
-      args.push(...argv.slice(i + 1))
-      break
+  return parsePflags(argv, {
+    type: (name) => table[name]?.[0],
+    shorthand: (letter) => shorts[letter],
+    isBool: (type) => type === 'bool',
+    convert,
+    fail: (message) => {
+      throw new Fatal(message)
     }
-    let name
-    let value
-    let shown
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=')
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
-      value = eq === -1 ? undefined : arg.slice(eq + 1)
-      shown = `--${name}`
-      if (!table[name]) throw new Fatal(`unknown flag: --${name}`)
-    } else if (arg.startsWith('-') && arg.length > 1) {
-      const short = arg[1]
-      name = shorts[short]
-      if (!name) throw new Fatal(`unknown shorthand flag: '${short}' in ${arg}`)
-      const rest = arg.slice(2)
-      value = rest === '' ? undefined : rest.replace(/^=/, '')
-      shown = `-${short}, --${name}`
-    } else {
-      args.push(arg)
-      continue
-    }
-    const type = table[name][0]
-    if (type === 'bool') value ??= 'true'
-    else if (value === undefined) {
-      if (i + 1 >= argv.length)
-        throw new Fatal(`flag needs an argument: ${shown.split(', ').pop()}`)
-      value = argv[++i]
-    }
-    flags[name] = convert(name, type, value, shown, flags[name])
-  }
-  return { flags, args }
+  })
 }
 
 function convert(name, type, value, shown, previous) {
@@ -209,24 +181,6 @@ function convert(name, type, value, shown, previous) {
   }
   if (type === 'strings') return [...(previous ?? []), ...csvSplit(value)]
   return value
-}
-
-/** pflag reads a string-slice value as one CSV record: commas split, double quotes protect. */
-function csvSplit(value) {
-  const out = []
-  let current = ''
-  let quoted = false
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]
-    if (quoted && c === '"' && value[i + 1] === '"') current += value[++i]
-    else if (c === '"' && (quoted || current === '')) quoted = !quoted
-    else if (c === ',' && !quoted) {
-      out.push(current)
-      current = ''
-    } else current += c
-  }
-  out.push(current)
-  return out.filter((v) => v !== '')
 }
 
 /** Flags not given on the command line come from TRIVY_<FLAG> as viper binds them. */
@@ -315,11 +269,6 @@ function ensureDb(cacheDir, repositories, skipUpdate) {
   )
 }
 
-function isLoopback(host) {
-  const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')
-  return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name)
-}
-
 function parseImage(target) {
   let rest = target
   let reference
@@ -359,20 +308,8 @@ function credentials(host, flags) {
   const username = flags.username?.[0]
   const password = flags.password?.[0]
   if (username && password) return { username, password }
-  const configDir = process.env.DOCKER_CONFIG || join(homedir(), '.docker')
-  try {
-    const auths = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')).auths ?? {}
-    const entry = auths[host] ?? auths[`http://${host}`] ?? auths[`https://${host}`]
-    if (entry?.auth) {
-      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
-      const colon = decoded.indexOf(':')
-      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
-    }
-    if (entry?.username) return { username: entry.username, password: entry.password ?? '' }
-  } catch {
-    // No Docker config: anonymous, as trivy's keychain does.
-  }
-  return undefined
+  // No Docker config: anonymous, as trivy's keychain does.
+  return dockerCredentials(host)
 }
 
 /** A registry request with the auth dance go-containerregistry does (basic, or bearer via the realm). */
@@ -382,9 +319,7 @@ async function registryRequest(method, host, path, accept, creds) {
   let res = await send(method, url, headers)
   if (res.status !== 401) return res
   const challenge = String(res.headers['www-authenticate'] ?? '')
-  const basic = creds
-    ? 'Basic ' + Buffer.from(`${creds.username}:${creds.password}`).toString('base64')
-    : undefined
+  const basic = creds ? basicAuth(creds) : undefined
   if (/^basic/i.test(challenge) && basic)
     return send(method, url, { ...headers, Authorization: basic })
   const params = Object.fromEntries(

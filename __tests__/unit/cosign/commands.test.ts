@@ -20,14 +20,14 @@ import {
   attestImage,
   prepareSigner,
   signImage,
-  verifyImage,
-  verifySpec,
   type CosignTool
 } from '../../../src/cosign/commands.js'
+import { verifyImage, verifySpec } from '../../../src/cosign/verify.js'
 import { checkVerifyOutput } from '../../../src/cosign/output.js'
 import type { ResolvedImage } from '../../../src/types.js'
 import { writeDockerConfig } from '../../../src/registry/credentials.js'
 import { privateTempDir, removePrivateTempDir } from '../../../src/secure-fs/private-dir.js'
+import { standinScript } from '../../harness/assets.js'
 import { STANDIN_DIR } from '../../harness/paths.js'
 
 const STANDIN = join(STANDIN_DIR, 'cosign.mjs')
@@ -212,9 +212,7 @@ describe('with a key', () => {
     )
 
     const v2Path = join(work, 'cosign-v2.mjs')
-    writeFileSync(v2Path, readFileSync(STANDIN, 'utf8').replace("'0.0.0-standin'", "'2.6.1'"), {
-      mode: 0o755
-    })
+    writeFileSync(v2Path, standinScript('cosign', '2.6.1'), { mode: 0o755 })
     const v2Tool = { ...cosign, path: v2Path, version: '2.6.1' }
     const v2 = await prepareSigner(v2Tool, { key, password: PASSWORD, tlogUpload: false })
     await signImage(v2Tool, v2, await image('no-tlog-v2'), { annotations: [], recursive: false })

@@ -5,13 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  prepareSigner,
-  signImage,
-  verifyImage,
-  verifySpec,
-  type CosignTool
-} from '../../../src/cosign/commands.js'
+import { prepareSigner, signImage, type CosignTool } from '../../../src/cosign/commands.js'
+import { verifyImage, verifySpec } from '../../../src/cosign/verify.js'
 import { removePrivateTempDir } from '../../../src/secure-fs/private-dir.js'
 import type { ResolvedImage } from '../../../src/types.js'
 import { GITHUB_ISSUER, startOidcServer, type OidcServer } from '../../harness/oidc-server.js'

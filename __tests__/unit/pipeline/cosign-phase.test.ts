@@ -13,7 +13,9 @@ const attestImage = jest.fn(async () => ({ ok: true }))
 jest.unstable_mockModule('../../../src/cosign/commands.js', () => ({
   prepareSigner,
   signImage,
-  attestImage,
+  attestImage
+}))
+jest.unstable_mockModule('../../../src/cosign/verify.js', () => ({
   verifyImage: jest.fn(),
   verifySpec: jest.fn()
 }))
