@@ -42,7 +42,42 @@ export interface ResolvedImage {
   /** Manifest media type; an index/manifest list for multi-platform images. */
   mediaType: string
   isIndex: boolean
+  /**
+   * For an index: its platform images, attestation manifests left out. For a single image: the
+   * image itself, with the platform its config names.
+   */
+  platformImages: PlatformImage[]
 }
+
+/** One platform image of an index, as the index lists it. */
+export interface PlatformImage {
+  /** `os/arch[/variant]`, e.g. `linux/arm64/v8`. */
+  platform: string
+  /** `sha256:…` of the platform image's own manifest. */
+  digest: string
+}
+
+/**
+ * One image the steps act on: a platform image of an index, the index itself (signed, never
+ * scanned), or a single image.
+ */
+export interface ImageTarget {
+  /** `linux/arm64`; absent for an index, and for an image not read from a registry. */
+  platform?: string
+  /** True for the index itself. */
+  index?: boolean
+  /** `sha256:…`; absent for an image not read from a registry. */
+  digest?: string
+  /** What trivy and cosign name: `repo@sha256:<digest>`, or the input for other image sources. */
+  ref: string
+}
+
+/** The `platforms` input: every platform image of an index, or the listed ones (`os/arch[/variant]`). */
+export type PlatformSelection = { kind: 'all' } | { kind: 'list'; platforms: string[] }
+
+/** What `attest` attaches to each scanned image digest. */
+export const ATTESTATION_TYPES = ['vuln', 'sbom'] as const
+export type AttestationType = (typeof ATTESTATION_TYPES)[number]
 
 export type SignerInfo =
   | { kind: 'key'; fingerprint: string; keySource: string }
@@ -53,21 +88,38 @@ export interface TlogEntry {
   url?: string
 }
 
-export interface SignResult {
-  signer: SignerInfo
-  /** Where the signature lives: `registry/repository:sha256-<hex>.sig`. */
+/** One signature or attestation that `sign` or `attest` stored for one image digest. */
+export interface SignedImage {
+  target: ImageTarget
+  /** attest only: what the attestation holds. */
+  type?: AttestationType
+  /** Where the registry holds it: the bundle's `repo@sha256:…` (cosign v3) or `repo:sha256-….sig`. */
   signatureRef: string
   tlogEntry?: TlogEntry
 }
 
-export interface VerifyResult {
+export interface SignResult {
+  signer: SignerInfo
+  /** In signing order: the index (when signed) first, then the platform images. */
+  images: SignedImage[]
+}
+
+/** Verification of one image digest. */
+export interface ImageVerification {
+  target: ImageTarget
   verified: boolean
   /** What was checked, one sentence each ("signature by key SHA256:ab…", "digest equals sha256:…"). */
   checks: string[]
-  signer?: SignerInfo
   tlogEntry?: TlogEntry
   /** Why verification failed, when it did. */
   failure?: string
+}
+
+export interface VerifyResult {
+  /** True only when every image verified. */
+  verified: boolean
+  signer?: SignerInfo
+  images: ImageVerification[]
 }
 
 export const SCANNERS = ['vuln', 'secret', 'misconfig', 'license'] as const

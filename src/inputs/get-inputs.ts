@@ -26,7 +26,8 @@ import {
   parseIgnoreFile,
   parseImage,
   parseImageSource,
-  parsePlatform,
+  parsePlatforms,
+  parseAttestations,
   parseScanners,
   parseSteps,
   toolVersion
@@ -45,7 +46,9 @@ export const INPUT_DEFAULTS = {
   'ignore-file': '',
   vex: '',
   scanners: 'vuln',
+  platforms: 'all',
   platform: '',
+  attestations: 'vuln',
   'image-source': 'registry',
   'trivy-version': '0.74.0',
   'trivy-sha256': '',
@@ -155,7 +158,14 @@ function readRoots(): Roots {
 
 type ScanInputs = Pick<
   Inputs,
-  'failOn' | 'ignoreUnfixed' | 'ignoreFile' | 'vex' | 'scanners' | 'platform' | 'imageSource'
+  | 'failOn'
+  | 'ignoreUnfixed'
+  | 'ignoreFile'
+  | 'vex'
+  | 'scanners'
+  | 'platforms'
+  | 'attestations'
+  | 'imageSource'
 >
 
 function readScanOptions(roots: Roots): ScanInputs {
@@ -167,7 +177,8 @@ function readScanOptions(roots: Roots): ScanInputs {
       parsePath('vex', path, { roots: roots.files, exist: 'file' })
     ),
     scanners: parseScanners(input('scanners')),
-    platform: parsePlatform(input('platform')),
+    platforms: parsePlatforms(input('platforms'), input('platform')),
+    attestations: parseAttestations(input('attestations')),
     imageSource: parseImageSource(input('image-source'), roots.files)
   }
 }

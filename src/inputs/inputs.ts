@@ -1,5 +1,7 @@
 // The validated inputs of one run, as the input boundary (get-inputs.ts) hands them to the pipeline.
 import type {
+  AttestationType,
+  PlatformSelection,
   FailOn,
   ImageRef,
   ImageSource,
@@ -20,7 +22,10 @@ export interface Inputs {
   /** Absolute paths of VEX documents. */
   vex: string[]
   scanners: Scanner[]
-  platform?: string
+  /** Which platform images of an index are scanned (and so may be signed). */
+  platforms: PlatformSelection
+  /** What attest attaches to each scanned image digest; `sbom` also writes the SBOM files. */
+  attestations: AttestationType[]
   imageSource: ImageSource
   trivy: ToolVersionInput
   cosign: ToolVersionInput

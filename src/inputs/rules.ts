@@ -9,7 +9,10 @@ import { parseImageRef } from '../registry/image-ref.js'
 import { parseChoice, parseList, parsePath, parseSha256, shown } from './parsers.js'
 import { normalizeVersion, unsignedVersionProblem, versionProblem } from '../tools/releases.js'
 import {
+  ATTESTATION_TYPES,
   SCANNERS,
+  type AttestationType,
+  type PlatformSelection,
   STEPS,
   type ImageRef,
   type ImageSource,
@@ -41,12 +44,40 @@ export function parseImage(value: string): ImageRef {
   }
 }
 
-export function parsePlatform(value: string): string | undefined {
-  if (value === '' || PLATFORM.test(value)) return value || undefined
-  throw new InputError(
-    'platform',
-    `must be os/arch[/variant] in lower case, e.g. linux/arm64 (got ${shown(value)})`
-  )
+/**
+ * `platforms`: `all`, or `os/arch[/variant]` entries (comma- or newline-separated). `platform`, the
+ * input it replaces, is read as a one-entry list so that an old workflow keeps its meaning.
+ */
+export function parsePlatforms(value: string, legacy: string): PlatformSelection {
+  const allowed = "'all', or os/arch[/variant] entries in lower case, e.g. linux/amd64,linux/arm64"
+  if (legacy !== '') {
+    if (value !== 'all' && value !== '') {
+      throw new InputError('platform', 'is replaced by platforms: give platforms only')
+    }
+    value = legacy
+  }
+  const entries = parseList(value, true)
+  if (entries.length === 0 || (entries.length === 1 && entries[0] === 'all')) return { kind: 'all' }
+  const name = legacy !== '' ? 'platform' : 'platforms'
+  for (const entry of entries) {
+    if (entry === 'all') throw new InputError(name, `'all' cannot be combined with platforms`)
+    if (!PLATFORM.test(entry))
+      throw new InputError(name, `must be ${allowed} (got ${shown(entry)})`)
+  }
+  return { kind: 'list', platforms: [...new Set(entries)] }
+}
+
+export function parseAttestations(value: string): AttestationType[] {
+  const allowed = ATTESTATION_TYPES.join(', ')
+  const entries = parseList(value, true)
+  if (entries.length === 0) throw new InputError('attestations', `must list one of ${allowed}`)
+  for (const entry of entries) {
+    if (!(ATTESTATION_TYPES as readonly string[]).includes(entry)) {
+      throw new InputError('attestations', `must list ${allowed} (got ${shown(entry)})`)
+    }
+  }
+  // In a fixed order, whatever order they are listed in: vuln first.
+  return ATTESTATION_TYPES.filter((type) => entries.includes(type))
 }
 
 export function parseDbRepositories(value: string): string[] {
