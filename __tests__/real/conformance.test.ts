@@ -1,8 +1,12 @@
 // The stand-ins held to the real tools. Every command line the action builds (the argv builders'
 // table cases) must be accepted by the real binary's flag parser: cobra parses every flag before it
 // honours --help, so `<argv> --help` fails on an unknown flag or a malformed value and does no work
-// (no registry, no DB, no TUF). And the stand-in trivy's JSON report must have the shape (keys and
-// types) of the real trivy's report for the same image: the e2e tier reads what the real one writes.
+// (no registry, no DB, no TUF). The stand-ins must accept exactly what the real tools accept: the
+// same lines and the same malformed ones are run through both parsers and must get the same
+// answer. The stand-in trivy's JSON report and CycloneDX SBOM must have the shape (keys and types)
+// of the real trivy's for the same image, and it must refuse what the real one refuses (a DB update
+// skipped on an empty cache, an unknown scan cache) with the same message: the e2e tier reads what
+// the real one writes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
@@ -22,6 +26,7 @@ import { buildScanArgs, type ConvertFormat } from '../../src/trivy/scan.js'
 import { TRIVY_FIXTURES_DIR } from '../harness/paths.js'
 import { realToolPath } from '../harness/real/tools.js'
 import { OFFLINE_ENV, startRealWorld, type RealWorld } from '../harness/real/world.js'
+import { STANDIN_DIR } from '../harness/paths.js'
 import { runStandin } from '../harness/trivy-standin-run.js'
 import { base, REF, SIGN_ARGS_CASES, VERIFY_ARGS_CASES } from '../unit/cosign/args-cases.js'
 import { options, SCAN_ARGS_CASES } from '../unit/trivy/scan-args-cases.js'
@@ -34,12 +39,15 @@ interface Parsed {
   stderr: string
 }
 
-/** The real tool with `--help` appended: flags parsed, nothing done. */
-function parseOnly(tool: 'trivy' | 'cosign', argv: string[]): Promise<Parsed> {
+/** The real tool (or its stand-in) with `--help` appended: flags parsed, nothing done. */
+function parseOnly(tool: 'trivy' | 'cosign', argv: string[], standin = false): Promise<Parsed> {
+  const [file, args] = standin
+    ? [process.execPath, [join(STANDIN_DIR, `${tool}.mjs`), ...argv, '--help']]
+    : [realToolPath(tool), [...argv, '--help']]
   return new Promise((resolve) => {
     execFile(
-      realToolPath(tool),
-      [...argv, '--help'],
+      file,
+      args,
       {
         env: {
           PATH: process.env['PATH'] ?? '',
@@ -102,6 +110,104 @@ function trivyLines(): Array<[string, string[]]> {
   return lines
 }
 
+const DB = '127.0.0.1:5000/imgsec/trivy-db:2'
+const PLATFORM_REF = `127.0.0.1:5000/team/app@sha256:${'c'.repeat(64)}`
+
+/**
+ * The command lines issue 12 adds (the DB downloaded once, scans that skip the update and keep no
+ * scan cache, an SBOM converted from the report, SBOM attestations), and malformed neighbours of
+ * them that both the real tools and the stand-ins must refuse.
+ */
+const ISSUE_12_LINES: Array<['trivy' | 'cosign', string, string[], 'accepted' | 'refused']> = [
+  ['trivy', 'DB only', ['image', '--download-db-only', '--cache-dir', '/c'], 'accepted'],
+  [
+    'trivy',
+    'DB only from a repository',
+    ['image', '--download-db-only', '--db-repository', DB, '--cache-dir', '/c'],
+    'accepted'
+  ],
+  [
+    'trivy',
+    'platform scan, DB update skipped, memory cache, every package',
+    [
+      'image',
+      '--format',
+      'json',
+      '--output',
+      '/r.json',
+      '--list-all-pkgs=true',
+      '--severity',
+      'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+      '--scanners',
+      'vuln,secret',
+      '--image-src',
+      'remote',
+      '--skip-db-update',
+      '--cache-backend',
+      'memory',
+      '--db-repository',
+      DB,
+      '--cache-dir',
+      '/c',
+      PLATFORM_REF
+    ],
+    'accepted'
+  ],
+  [
+    'trivy',
+    'SBOM convert',
+    ['convert', '--format', 'cyclonedx', '--output', '/s.cdx.json', '/r.json'],
+    'accepted'
+  ],
+  ['trivy', 'list-all-pkgs=maybe', ['image', '--list-all-pkgs=maybe', PLATFORM_REF], 'refused'],
+  ['trivy', 'cache-backend without a value', ['image', '--cache-backend'], 'refused'],
+  ['trivy', 'skip-db-update=later', ['image', '--skip-db-update=later', PLATFORM_REF], 'refused'],
+  ['trivy', 'list-all-packages', ['image', '--list-all-packages', PLATFORM_REF], 'refused'],
+  ['trivy', 'convert --sbom', ['convert', '--sbom', '/r.json'], 'refused'],
+  [
+    'cosign',
+    'attest an SBOM with a key',
+    [
+      'attest',
+      '--yes',
+      '--key',
+      '/p/k',
+      '--type',
+      'cyclonedx',
+      '--predicate',
+      '/p/s.cdx.json',
+      PLATFORM_REF
+    ],
+    'accepted'
+  ],
+  [
+    'cosign',
+    'attest an SBOM keyless',
+    ['attest', '--yes', '--type', 'cyclonedx', '--predicate', '/p/s.cdx.json', PLATFORM_REF],
+    'accepted'
+  ],
+  [
+    'cosign',
+    'verify an SBOM attestation',
+    ['verify-attestation', '--type', 'cyclonedx', '--key', '/p/k.pub', PLATFORM_REF],
+    'accepted'
+  ],
+  [
+    'cosign',
+    'sign a platform digest',
+    ['sign', '--yes', '--key', '/p/k', PLATFORM_REF],
+    'accepted'
+  ],
+  ['cosign', 'attest --sbom', ['attest', '--sbom', '/p/s', PLATFORM_REF], 'refused'],
+  ['cosign', 'attest --type without a value', ['attest', '--type'], 'refused'],
+  [
+    'cosign',
+    'sign --recursive=sometimes',
+    ['sign', '--recursive=sometimes', PLATFORM_REF],
+    'refused'
+  ]
+]
+
 describe('every command line the action builds parses with the real tools', () => {
   it.each(cosignLines())('cosign %s', async (_name, argv) => {
     const result = await parseOnly('cosign', argv)
@@ -120,6 +226,20 @@ describe('every command line the action builds parses with the real tools', () =
     expect(result).toMatchObject({ exitCode: 0 })
     expect(result.stdout).toContain('Usage:')
   })
+
+  it.each(ISSUE_12_LINES)(
+    '%s %s: the real tool and the stand-in agree',
+    async (tool, _name, argv, expected) => {
+      const [real, standin] = await Promise.all([
+        parseOnly(tool, argv),
+        parseOnly(tool, argv, true)
+      ])
+      expect({ real: real.exitCode === 0, standin: standin.exitCode === 0 }).toEqual({
+        real: expected === 'accepted',
+        standin: expected === 'accepted'
+      })
+    }
+  )
 
   it('would catch a flag the real tools do not know', async () => {
     expect((await parseOnly('trivy', ['image', '--list-all-packages=false'])).exitCode).not.toBe(0)
@@ -144,10 +264,47 @@ function shape(value: unknown, path = '', out = new Map<string, string>()): Map<
   return out
 }
 
+/** The real trivy, offline, with the action's environment. */
+function realTrivy(argv: string[], cacheDir?: string): Promise<Parsed> {
+  return new Promise((resolve) => {
+    execFile(
+      realToolPath('trivy'),
+      argv,
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: home,
+          ...OFFLINE_ENV,
+          TRIVY_NO_PROGRESS: 'true',
+          TRIVY_SKIP_VERSION_CHECK: 'true',
+          TRIVY_DISABLE_TELEMETRY: 'true',
+          ...(cacheDir ? { TRIVY_CACHE_DIR: cacheDir } : {})
+        },
+        timeout: 120_000
+      },
+      (error, stdout, stderr) => resolve({ exitCode: error ? 1 : 0, stdout, stderr })
+    )
+  })
+}
+
+/** The message of trivy's FATAL line (after `Fatal error`), the same format in both. */
+function fatal(stderr: string): string | undefined {
+  return /\tFATAL\tFatal error\t(.*)/.exec(stderr)?.[1]
+}
+
+/** Paths of `sub` that `full` lacks or types differently. */
+function notIn(sub: Map<string, string>, full: Map<string, string>): string[] {
+  return [...sub]
+    .filter(([path, type]) => full.get(path) !== type)
+    .map(([path, type]) => `${path}: stand-in ${type}, real ${full.get(path) ?? 'absent'}`)
+}
+
 describe('the stand-in trivy writes the report shape the real trivy writes', () => {
   let world: RealWorld
   let real: Map<string, string>
   let work: string
+  /** The arm64 image of the real world's index, by its own digest (issue 12's scan target). */
+  let platformRef: string
   beforeAll(async () => {
     world = await startRealWorld()
     work = mkdtempSync(join(tmpdir(), 'imgsec-shape-'))
@@ -170,6 +327,8 @@ describe('the stand-in trivy writes the report shape the real trivy writes', () 
     })
     expect(realRun.stderr).not.toMatch(/FATAL/)
     real = shape(JSON.parse(readFileSync(join(work, 'real.json'), 'utf8')))
+    const multi = world.images.multi
+    platformRef = `${world.registry.host}/${multi.repository}@${multi.pushed.platformDigests['linux/arm64']}`
   }, 300_000)
   afterAll(async () => {
     await world?.stop()
@@ -207,5 +366,109 @@ describe('the stand-in trivy writes the report shape the real trivy writes', () 
       .filter(([path, type]) => fixture.has(path) && fixture.get(path) !== type)
       .map(([path, type]) => `${path}: real ${type}, fixture ${fixture.get(path)}`)
     expect(mismatched).toEqual([])
+  })
+  /** issue 12's scan: after a DB-only run, the platform image by digest, nothing cached. */
+  const platformScan = (reportFile: string, cacheDir: string, listAll: boolean): string[] => [
+    'image',
+    '--format',
+    'json',
+    '--output',
+    reportFile,
+    `--list-all-pkgs=${listAll}`,
+    '--severity',
+    'UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL',
+    '--scanners',
+    'vuln,secret',
+    '--image-src',
+    'remote',
+    '--skip-db-update',
+    '--cache-backend',
+    'memory',
+    '--cache-dir',
+    cacheDir,
+    platformRef
+  ]
+
+  it('lists packages and writes a CycloneDX SBOM with the shape of the real ones', async () => {
+    const cache = join(work, 'sbom-real-cache')
+    const db = ['image', '--download-db-only', '--db-repository', world.dbRepository]
+    expect(fatal((await realTrivy([...db, '--cache-dir', cache], cache)).stderr)).toBeUndefined()
+    const realAll = join(work, 'real-all.json')
+    const realNone = join(work, 'real-none.json')
+    for (const [file, listAll] of [
+      [realAll, true],
+      [realNone, false]
+    ] as const) {
+      const run = await realTrivy(platformScan(file, cache, listAll), cache)
+      expect(fatal(run.stderr)).toBeUndefined()
+    }
+    // The stand-in scans the same image, its findings from the real report without packages: it
+    // must list the packages itself, in the real Package shape.
+    const standinCache = join(work, 'sbom-standin-cache')
+    await runStandin(['image', '--download-db-only', '--cache-dir', standinCache])
+    const standinAll = join(work, 'standin-all.json')
+    const scan = await runStandin(platformScan(standinAll, standinCache, true), {
+      STANDIN_TRIVY_REPORT: realNone
+    })
+    expect(fatal(scan.stderr)).toBeUndefined()
+    const packages = (file: string): Map<string, string> =>
+      new Map(
+        [...shape(JSON.parse(readFileSync(file, 'utf8')))].filter(([path]) =>
+          path.startsWith('.Results[].Packages')
+        )
+      )
+    expect(packages(standinAll).size).toBeGreaterThan(1)
+    expect(notIn(packages(standinAll), packages(realAll))).toEqual([])
+
+    // The same report converted by both: the same document shape, path for path.
+    const convert = (out: string): string[] => [
+      'convert',
+      '--format',
+      'cyclonedx',
+      '--output',
+      out,
+      realAll
+    ]
+    const realSbom = join(work, 'real.cdx.json')
+    const standinSbom = join(work, 'standin.cdx.json')
+    expect(fatal((await realTrivy(convert(realSbom))).stderr)).toBeUndefined()
+    expect(fatal((await runStandin(convert(standinSbom))).stderr)).toBeUndefined()
+    const realBom = shape(JSON.parse(readFileSync(realSbom, 'utf8')))
+    const standinBom = shape(JSON.parse(readFileSync(standinSbom, 'utf8')))
+    expect(realBom.get('.vulnerabilities[].affects[].ref')).toBe('string')
+    expect(notIn(standinBom, realBom)).toEqual([])
+    expect(notIn(realBom, standinBom)).toEqual([])
+  })
+
+  it('refuses what the real trivy refuses, with the same message', async () => {
+    const empty = (name: string): string => join(work, `refuse-${name}`)
+    const cases: Array<[string, (cache: string) => string[]]> = [
+      ['DB update skipped on an empty cache', (c) => platformScan(join(c, 'r.json'), c, false)],
+      [
+        'DB only and DB update skipped',
+        (c) => ['image', '--download-db-only', '--skip-db-update', '--cache-dir', c]
+      ],
+      [
+        'a report that is not there',
+        (c) => ['convert', '--format', 'cyclonedx', '--output', join(c, 's'), join(c, 'none')]
+      ]
+    ]
+    for (const [name, argv] of cases) {
+      const realRun = await realTrivy(argv(empty(`real-${name.length}`)))
+      const standinRun = await runStandin(argv(empty(`standin-${name.length}`)))
+      const message = (run: Parsed | { stderr: string }): string | undefined =>
+        fatal(run.stderr)?.replaceAll(/refuse-(real|standin)-/g, 'refuse-')
+      expect({ name, message: message(standinRun) }).toEqual({ name, message: message(realRun) })
+      expect(message(realRun)).toBeDefined()
+    }
+    // An unknown scan cache, once the DB is there.
+    const backend = (c: string): string[] =>
+      platformScan(join(c, 'r.json'), c, false).map((arg) => (arg === 'memory' ? 'disk' : arg))
+    const realCache = join(work, 'sbom-real-cache')
+    const standinCache = join(work, 'sbom-standin-cache')
+    const realRun = await realTrivy(backend(realCache), realCache)
+    const standinRun = await runStandin(backend(standinCache))
+    expect(fatal(standinRun.stderr)).toBe(fatal(realRun.stderr))
+    expect(fatal(realRun.stderr)).toContain('unknown cache type')
   })
 })
