@@ -24,6 +24,7 @@ import { runStandin, type StandinRun } from './trivy-standin-run.js'
 const VULNERABLE = join(TRIVY_FIXTURES_DIR, 'alpine-39.json')
 const CLEAN = join(TRIVY_FIXTURES_DIR, 'alpine-310.json')
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
+const PLATFORMS = ['linux/amd64', 'linux/arm64']
 
 let registry: TestRegistry
 let work: string
@@ -208,6 +209,40 @@ describe('the stand-in trivy, one platform image at a time', () => {
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toContain('unknown flag: --list-all-packages')
   })
+
+  it('holds the fs scan cache for a whole scan as trivy does; the memory cache lets scans run side by side', async () => {
+    const slow = { STANDIN_TRIVY_SCAN_MS: '6000' }
+    const side = (backend: string): Promise<StandinRun[]> =>
+      Promise.all(
+        PLATFORMS.map((platform) =>
+          runStandin(
+            [
+              'image',
+              '--format',
+              'json',
+              '--output',
+              join(work, `side-${backend}-${platform.replace('/', '-')}.json`),
+              '--image-src',
+              'remote',
+              '--skip-db-update',
+              '--cache-backend',
+              backend,
+              '--cache-dir',
+              cacheDir,
+              `${repo()}@${mixed.platformDigests[platform]}`
+            ],
+            slow
+          )
+        )
+      )
+    const fs = await side('fs')
+    expect(fs.map((run) => run.code).sort()).toEqual([0, 1])
+    expect(fs.map((run) => run.stderr).join('\n')).toContain(
+      'unable to initialize fs cache: cache may be in use by another process: timeout'
+    )
+    const memory = await side('memory')
+    expect(memory.map((run) => run.code)).toEqual([0, 0])
+  }, 30_000)
 
   it('fails, writing no report, when a layer of the platform image cannot be pulled', async () => {
     const broken = await pushImage(registry, 'team/broken', 'v1', {

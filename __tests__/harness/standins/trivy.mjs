@@ -12,12 +12,14 @@
 // packages; `convert --format cyclonedx` writes the SBOM trivy writes (./trivy-cyclonedx.mjs).
 // Test knobs: STANDIN_TRIVY_REPORT (absolute path), STANDIN_TRIVY_RATE_LIMITED (comma list of DB
 // repositories answering 429), STANDIN_TRIVY_CRASH (1: fatal error, panic: Go panic),
-// STANDIN_TRIVY_LOCAL_IMAGES (comma list of images the docker/podman daemon "has").
+// STANDIN_TRIVY_LOCAL_IMAGES (comma list of images the docker/podman daemon "has"),
+// STANDIN_TRIVY_SCAN_MS (how long a scan takes, holding the fs scan cache as trivy does).
 import {
   appendFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync
 } from 'node:fs'
@@ -699,6 +701,45 @@ function checkCacheBackend(backend) {
   throw new Fatal(`${prefix}unknown cache type: unknown`)
 }
 
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/**
+ * trivy's fs scan cache is a bolt file (<cache-dir>/fanal/fanal.db) that one process holds with an
+ * exclusive lock for its whole run; another waits 5 s for it and gives up. A lock file stands in
+ * for the flock (with the holder's pid, so a killed holder does not keep it, as a flock would not).
+ */
+function lockScanCache(cacheDir) {
+  const dir = join(cacheDir, 'fanal')
+  mkdirSync(dir, { recursive: true })
+  const lock = join(dir, 'fanal.db.standin-lock')
+  const deadline = Date.now() + 5000
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' })
+      process.on('exit', () => rmSync(lock, { force: true }))
+      return
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+    }
+    try {
+      process.kill(Number(readFileSync(lock, 'utf8')), 0)
+    } catch (error) {
+      if (error.code === 'ENOENT') continue
+      if (error.code === 'ESRCH') {
+        // The holder died (a flock dies with it): take the lock over.
+        rmSync(lock, { force: true })
+        continue
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Fatal(
+        'run error: image scan error: scan error: unable to initialize a scan service: unable to initialize cache: unable to initialize fs cache: cache may be in use by another process: timeout'
+      )
+    }
+    sleepSync(50)
+  }
+}
+
 /**
  * What --list-all-pkgs adds: every package of each result. A report written without it lists none;
  * the stand-in then lists the packages its findings name, in trivy's Package shape.
@@ -769,7 +810,9 @@ async function scanImage(argv) {
     )
   }
   if (flags['download-db-only']) return 0
-  checkCacheBackend(flags['cache-backend'] ?? 'fs')
+  const backend = flags['cache-backend'] ?? 'fs'
+  checkCacheBackend(backend)
+  if (backend === 'fs' || backend === '') lockScanCache(cacheDir)
   if (process.env.STANDIN_TRIVY_CRASH === '1') {
     throw new Fatal(
       'run error: image scan error: scan error: scan failed: failed analysis: analyze error: pipeline error: failed to analyze layer (sha256:2f7f5a0c1c0d): walk error: read /usr/lib/libz.so.1: unexpected EOF'
@@ -791,6 +834,8 @@ async function scanImage(argv) {
     image = await findImage(name, flags)
   }
   await image.pullLayers?.()
+  const scanMs = Number(process.env.STANDIN_TRIVY_SCAN_MS ?? 0)
+  if (scanMs > 0) await new Promise((resolve) => setTimeout(resolve, scanMs))
   const base = baseReport(image.config?.config?.Labels?.[REPORT_LABEL])
   if (flags['list-all-pkgs'] !== false) listPackages(base)
   log('INFO', 'Detected OS', {
