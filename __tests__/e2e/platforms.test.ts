@@ -311,6 +311,33 @@ describe('platforms: linux/amd64 on the clean index', () => {
   })
 })
 
+describe('an index of four platform images', () => {
+  it('scans them side by side, each by its own digest, without sharing a scan cache', async () => {
+    const four = ['linux/amd64', 'linux/arm64', 'linux/ppc64le', 'linux/s390x']
+    const image = await pushImage(world.registry, 'team/four', '1.0', {
+      platforms: four,
+      reports: () => CLEAN
+    })
+    // Each scan takes 3 s and holds trivy's fs scan cache as the real one does: scans one after
+    // the other would start at least 3 s apart, scans sharing the fs cache would time out.
+    const run = await world.run(
+      { image: imageInput('team/four'), steps: 'scan,gate', 'fail-on': 'high' },
+      { env: { STANDIN_TRIVY_SCAN_MS: '3000' } }
+    )
+    expect(errorLines(run)).toEqual([])
+    expect(run.outputs['gate']).toBe('passed')
+    const scans = world
+      .calls(run)
+      .filter((call) => call.tool === 'trivy' && call.argv[0] === 'image')
+      .filter((call) => !call.argv.includes('--download-db-only'))
+    expect(scans.map((call) => call.argv.at(-1)).sort()).toEqual(
+      four.map((p) => pinned('team/four', image.platformDigests[p] ?? '')).sort()
+    )
+    const starts = scans.map((call) => call.at ?? 0).sort((a, b) => a - b)
+    expect((starts.at(-1) ?? 0) - (starts[0] ?? 0)).toBeLessThan(2500)
+  }, 60_000)
+})
+
 describe('bad input', () => {
   let image: PushedImage
   beforeAll(async () => {

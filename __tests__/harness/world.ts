@@ -30,6 +30,8 @@ export interface StandinCall {
   tool: 'trivy' | 'cosign'
   argv: string[]
   cwd: string
+  /** When the stand-in started (ms since the epoch; trivy only): shows scans side by side. */
+  at?: number
 }
 
 export interface World {

@@ -932,7 +932,7 @@ async function main(argv) {
   if (process.env.IMGSEC_STANDIN_LOG) {
     appendFileSync(
       process.env.IMGSEC_STANDIN_LOG,
-      JSON.stringify({ tool: 'trivy', argv, cwd: process.cwd() }) + '\n'
+      JSON.stringify({ tool: 'trivy', argv, cwd: process.cwd(), at: Date.now() }) + '\n'
     )
   }
   // Global flags may come before the subcommand: find the first positional argument.
