@@ -119,7 +119,10 @@ export function renderLogText(input: RunSummaryInput): string {
   const t = input.sarif?.truncated
   if (t) lines.push(`SARIF: kept the ${t.kept} most severe of ${t.total} findings (${t.reason})`)
   const omitted = input.sarif?.omittedPlatforms ?? []
-  if (omitted.length > 0) lines.push(`SARIF: no run for ${omitted.join(', ')} (GitHub takes ${MAX_SARIF_RUNS} runs per file)`)
+  if (omitted.length > 0)
+    lines.push(
+      `SARIF: no run for ${omitted.join(', ')} (GitHub takes ${MAX_SARIF_RUNS} runs per file)`
+    )
   const multi = platforms !== undefined
   if (input.sign) lines.push(...signedLines('Signed', input.sign, multi))
   if (input.sign && input.indexNotSigned) lines.push(`Note: ${input.indexNotSigned}`)

@@ -62,8 +62,7 @@ function signSection(kind: 'sign' | 'attest', result: SignResult, multi: boolean
   const [only, ...others] = result.images
   if (!only) return ''
   if (!multi && others.length === 0) {
-    const heading =
-      kind === 'sign' ? 'Signature' : ATTESTATION_HEADINGS[only.type ?? 'vuln']
+    const heading = kind === 'sign' ? 'Signature' : ATTESTATION_HEADINGS[only.type ?? 'vuln']
     return compactSign(heading, result.signer, only)
   }
   const typed = kind === 'attest'
@@ -113,9 +112,7 @@ function verifySection(verify: VerifyResult, multi: boolean): string {
     image.checks.map((c) => escapeInline(c, 300)).join('<br>') || '—'
   ])
   const checks = table(['Image', 'Digest', 'Result', 'Transparency log', 'Checked'], rows)
-  return [heading, signer, checks]
-    .filter((part) => part !== '')
-    .join('\n\n')
+  return [heading, signer, checks].filter((part) => part !== '').join('\n\n')
 }
 
 /** The sentence of indexNotSigned, as a note where the index's signature would be. */
