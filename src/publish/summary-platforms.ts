@@ -16,12 +16,14 @@ export function failingPlatforms(platforms: readonly PlatformReport[]): Platform
  */
 export function platformsVerdict(gate: GateResult, platforms: readonly PlatformReport[]): string {
   const failing = failingPlatforms(platforms)
-  const of = `${platforms.length} platform${platforms.length === 1 ? '' : 's'}`
-  if (gate.verdict === 'failed') {
+  const verdict = gate.verdict === 'failed' ? 'failed' : 'passed'
+  // One platform chosen of an index: its name says it all.
+  if (platforms.length === 1) return `Gate ${verdict} on ${platforms[0]?.label ?? 'the image'}`
+  if (verdict === 'failed') {
     const names = failing.length > 0 ? failing.map((p) => p.label).join(', ') : 'the image'
-    return `Gate failed on ${names} (${failing.length} of ${of})`
+    return `Gate failed on ${names} (${failing.length} of ${platforms.length} platforms)`
   }
-  return `Gate passed on ${platforms.length === 1 ? 'its' : 'all'} ${of}`
+  return `Gate passed on all ${platforms.length} platforms`
 }
 
 function verdictCell(p: PlatformReport): string {

@@ -84,6 +84,16 @@ describe('renderSummary for a multi-platform image', () => {
     )
   })
 
+  it('names the one platform chosen, and says all platforms passed when they did', () => {
+    expect(renderSummary(multiInput([[armOnly]])).split('\n')[0]).toBe(
+      '## ❌ Gate failed on linux/amd64: 1 critical at or above HIGH'
+    )
+    const passed = multiInput([[medium], [medium]], { steps: [] })
+    expect(renderSummary(passed).split('\n')[0]).toBe(
+      '## ✅ Gate passed on all 2 platforms: nothing at or above HIGH'
+    )
+  })
+
   it('has one row per platform: platform, short digest, verdict, counts and fixable', () => {
     const md = renderSummary(failingOnArm())
     expect(md).toContain(
