@@ -134,6 +134,8 @@ export function scanOptions(
     vex: [],
     dbRepositories: [],
     cacheDir: join(work, 'cache'),
+    listAllPackages: false,
+    skipDbUpdate: false,
     ...overrides
   }
 }
