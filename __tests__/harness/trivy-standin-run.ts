@@ -136,6 +136,8 @@ export function scanOptions(
     skipDbUpdate: false,
     dbRepositories: [],
     cacheDir: join(work, 'cache'),
+    listAllPackages: false,
+    skipDbUpdate: false,
     ...overrides
   }
 }
