@@ -136,8 +136,6 @@ export function scanOptions(
     skipDbUpdate: false,
     dbRepositories: [],
     cacheDir: join(work, 'cache'),
-    listAllPackages: false,
-    skipDbUpdate: false,
     ...overrides
   }
 }

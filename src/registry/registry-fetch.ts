@@ -47,6 +47,8 @@ async function authorization(
   const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1] ?? ''
   if (!/^bearer /i.test(challenge) || !param('realm')) return undefined
   const tokenUrl = new URL(param('realm'))
+  // Credentials never travel in clear text: a plain-HTTP token server must be on this machine.
+  if (tokenUrl.protocol !== 'https:' && !isLoopbackRegistry(tokenUrl.host)) credentials = undefined
   if (param('service')) tokenUrl.searchParams.set('service', param('service'))
   tokenUrl.searchParams.set('scope', `repository:${target.repository}:pull`)
   const headers: Record<string, string> = credentials ? { Authorization: basic(credentials) } : {}
