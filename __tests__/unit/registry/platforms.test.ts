@@ -69,6 +69,21 @@ describe('platformImagesOfIndex', () => {
     )
   })
 
+  it('refuses an entry whose digest is not sha256, naming it', () => {
+    const index = {
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha512:${'a'.repeat(128)}`,
+          platform: { os: 'linux', architecture: 'amd64' }
+        }
+      ]
+    }
+    expect(() => platformImagesOfIndex(index, 'example.com/app:1')).toThrow(
+      /example\.com\/app:1 lists sha512:a+: only sha256 digests are supported/
+    )
+  })
+
   it('refuses an empty index, and one with only attestation manifests', () => {
     expect(() => platformImagesOfIndex({ manifests: [] }, SHOWN)).toThrow(
       `Image ${SHOWN} is an empty index`

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fetchByDigest, registryFetch } from '../../../src/registry/registry-fetch.js'
+import {
+  fetchByDigest,
+  mayReceiveCredentials,
+  registryFetch
+} from '../../../src/registry/registry-fetch.js'
 
 const AUTH = { username: 'ci-bot', password: 'p4ss:word' }
 const BASIC = `Basic ${Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64')}`
@@ -145,5 +149,15 @@ describe('fetchByDigest', () => {
     await expect(
       fetchByDigest({ registry: host, repository: 'basic' }, 'manifests', DIGEST, '*/*')
     ).rejects.toThrow(`HTTP 401 for ${DIGEST}`)
+  })
+})
+
+describe('mayReceiveCredentials', () => {
+  it('sends credentials to an HTTPS token server, or a plain-HTTP one on this machine only', () => {
+    expect(mayReceiveCredentials(new URL('https://auth.example.com/token'))).toBe(true)
+    expect(mayReceiveCredentials(new URL('http://127.0.0.1:5000/token'))).toBe(true)
+    expect(mayReceiveCredentials(new URL('http://localhost:5000/token'))).toBe(true)
+    expect(mayReceiveCredentials(new URL('http://auth.example.com/token'))).toBe(false)
+    expect(mayReceiveCredentials(new URL('http://10.0.0.5:5000/token'))).toBe(false)
   })
 })
