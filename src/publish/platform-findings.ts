@@ -1,7 +1,7 @@
 // The platforms of a multi-platform image as the reports show them: one row per platform image, and
 // the findings of all platforms merged so that a vulnerability present on four platforms is one
 // row (naming the four), not four rows that push the others out of a short table.
-import { compareFindings, type Finding } from '../findings/findings.js'
+import { compareFindings, findingKey, type Finding } from '../findings/findings.js'
 import type { GateResult } from '../findings/gate.js'
 
 /** One scanned platform image (or the planned one, when the scan gave no report). */
@@ -30,15 +30,9 @@ export interface MergedFindings {
 }
 
 /**
- * What makes two platforms' findings the same finding: the same id in the same package version at
- * the same place. trivy's target has the digest stripped already, so the same OS package on two
- * platform images has the same key.
+ * Merges the findings of several platforms (each worst first) into one list, worst first: the same
+ * finding (findingKey, as the gate counts it) once, with the platforms it is on.
  */
-export function findingKey(f: Finding): string {
-  return `${f.kind}\0${f.id}\0${f.pkg ?? ''}\0${f.installed ?? ''}\0${f.target}\0${f.path ?? ''}\0${f.startLine ?? ''}`
-}
-
-/** Merges the findings of several platforms (each worst first) into one list, worst first. */
 export function mergeFindings(
   scans: ReadonlyArray<{ label: string; findings: readonly Finding[] }>
 ): MergedFindings {

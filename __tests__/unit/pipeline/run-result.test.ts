@@ -7,7 +7,7 @@ import type { ImageTarget } from '../../../src/types.js'
 import {
   DIGEST,
   IMAGE,
-  INDEX,
+  INDEX_IMAGE,
   finding,
   platformDigest,
   runState,
@@ -94,7 +94,7 @@ describe('failureMessages for a multi-platform image', () => {
     const [message, ...rest] = failureMessages(state)
     expect(rest).toEqual([])
     expect(message).toContain(
-      `Gate failed for ${INDEX.pinnedRef} on linux/arm64 (2 critical) and linux/arm/v7 ` +
+      `Gate failed for ${INDEX_IMAGE.pinnedRef} on linux/arm64 (2 critical) and linux/arm/v7 ` +
         '(1 critical, 1 high), 2 of 3 platforms, at or above fail-on: high.'
     )
     expect(message).not.toContain('linux/amd64')
@@ -115,7 +115,7 @@ describe('failureMessages for a multi-platform image', () => {
     }
     expect(failureMessages(state)).toEqual([
       [
-        `Verification failed for ${INDEX.pinnedRef} on 2 of 4 images:`,
+        `Verification failed for ${INDEX_IMAGE.pinnedRef} on 2 of 4 images:`,
         `  linux/arm64 (ghcr.io/acme/api@${platformDigest(1)}): no signatures found`,
         `  linux/arm/v7 (ghcr.io/acme/api@${platformDigest(2)}): certificate identity mismatch`
       ].join('\n')

@@ -1,10 +1,10 @@
-// A RunState as the phases leave it, for the tests of how a run ends and what it outputs: a
-// single-platform image, or an index whose platform images were each scanned.
+// A RunState as the phases leave it, for the tests of how a run ends and what it outputs.
 import type { Inputs } from '../../../src/inputs/inputs.js'
-import type { PlatformScan, RunState } from '../../../src/pipeline/run-state.js'
+import type { PlatformScan, RunState, ScanPlan } from '../../../src/pipeline/run-state.js'
+import { targetLabel } from '../../../src/pipeline/run-state.js'
 import { StepLog } from '../../../src/pipeline/step-log.js'
 import { evaluateGate } from '../../../src/findings/gate.js'
-import type { Finding } from '../../../src/findings/findings.js'
+import { distinctFindings, type Finding } from '../../../src/findings/findings.js'
 import type { FailOn, ImageTarget, ResolvedImage, Step } from '../../../src/types.js'
 
 export const DIGEST = 'sha256:' + 'c0ffee00'.repeat(8)
@@ -19,17 +19,50 @@ export const IMAGE: ResolvedImage = {
   platformImages: [{ platform: 'linux/amd64', digest: DIGEST }]
 }
 
-/** An index of three platform images (the digests tell them apart: a1…, a2…, a3…). */
-export const INDEX_DIGEST = 'sha256:' + 'eeee0000'.repeat(8)
-export const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7'] as const
-export const platformDigest = (i: number): string => `sha256:a${i + 1}` + '0'.repeat(62)
-export const INDEX: ResolvedImage = {
-  ...IMAGE,
+/** The single image's one target, as planTargets makes it. */
+export const TARGET: ImageTarget = { platform: 'linux/amd64', digest: DIGEST, ref: IMAGE.pinnedRef }
+
+export const INDEX_DIGEST = 'sha256:' + '1de0'.repeat(16)
+/** The digest of each platform image of INDEX_IMAGE. */
+export const PLATFORM_DIGESTS: Record<string, string> = {
+  'linux/amd64': 'sha256:' + 'a1'.repeat(32),
+  'linux/arm64': 'sha256:' + 'b2'.repeat(32),
+  'linux/arm/v7': 'sha256:' + 'c3'.repeat(32)
+}
+
+/** A multi-platform image: an index over three platform images. */
+export const INDEX_IMAGE: ResolvedImage = {
+  ref: { registry: 'ghcr.io', repository: 'acme/api', tag: 'v1' },
+  name: 'ghcr.io/acme/api',
   digest: INDEX_DIGEST,
   pinnedRef: `ghcr.io/acme/api@${INDEX_DIGEST}`,
   mediaType: 'application/vnd.oci.image.index.v1+json',
   isIndex: true,
-  platformImages: PLATFORMS.map((platform, i) => ({ platform, digest: platformDigest(i) }))
+  platformImages: Object.entries(PLATFORM_DIGESTS).map(([platform, digest]) => ({
+    platform,
+    digest
+  }))
+}
+
+/** The target of one platform image of INDEX_IMAGE. */
+export function platformTarget(platform: string): ImageTarget {
+  const digest = PLATFORM_DIGESTS[platform] ?? ''
+  return { platform, digest, ref: `${INDEX_IMAGE.name}@${digest}` }
+}
+
+export const INDEX_TARGET: ImageTarget = {
+  index: true,
+  digest: INDEX_DIGEST,
+  ref: INDEX_IMAGE.pinnedRef
+}
+
+/** The plan over INDEX_IMAGE for these platforms (complete when all three are chosen). */
+export function indexPlan(platforms: string[] = Object.keys(PLATFORM_DIGESTS)): ScanPlan {
+  return {
+    targets: platforms.map(platformTarget),
+    index: INDEX_TARGET,
+    complete: platforms.length === Object.keys(PLATFORM_DIGESTS).length
+  }
 }
 
 export function finding(id: string, severity: Finding['severity'], fixed?: string): Finding {
@@ -52,53 +85,68 @@ export function runState(steps: Step[], failOn: FailOn = 'HIGH'): RunState {
     image: IMAGE.ref,
     steps: new Set(steps),
     failOn,
+    platforms: { kind: 'all' },
+    attestations: ['vuln'],
     trivy: { version: '0.74.0' },
     cosign: { version: '3.0.6' }
   } as unknown as Inputs
   return { inputs, steps: new StepLog(inputs.steps), tools: {}, reportFailures: [] }
 }
 
-/** The verdicts the gate step leaves: each platform's, and the overall one over `all` findings. */
-function gateScans(state: RunState, scans: PlatformScan[], all: Finding[]): void {
-  if (!state.inputs.steps.has('gate')) return
-  const failOn = state.inputs.failOn
-  for (const scan of scans) scan.gate = evaluateGate(scan.findings, failOn)
-  const failingPlatforms = scans
-    .filter((scan) => scan.gate?.verdict === 'failed')
-    .map((scan) => scan.target.platform ?? 'image')
-  state.gate = { ...evaluateGate(all, failOn), failingPlatforms }
-}
-
-/** The state after a scan (and a gate, when selected) of a single-platform image. */
+/** The state after a scan (and a gate, when selected) of these findings. */
 export function scanned(state: RunState, findings: Finding[]): RunState {
   state.image = IMAGE
-  const target: ImageTarget = { platform: 'linux/amd64', digest: DIGEST, ref: IMAGE.pinnedRef }
-  state.plan = { targets: [target], complete: true }
-  state.scans = [{ target, reportFile: '/tmp/report.json', findings }]
-  gateScans(state, state.scans, findings)
+  state.plan = { targets: [TARGET], complete: true }
+  state.scans = [{ target: TARGET, reportFile: '/tmp/report.json', findings }]
+  gated(state)
   return state
 }
 
 /**
- * The state after scanning platform images of INDEX, one list of findings per platform (in
- * PLATFORMS order); fewer lists than platforms is a subset (`platforms` chose some). Findings
- * with the same id are the same finding on several platforms; the overall gate counts each once.
+ * The state after scanning INDEX_IMAGE's platforms, each with its own findings (and a gate, when
+ * selected); `platforms` chooses a subset when given.
+ */
+export function scannedPlatforms(
+  state: RunState,
+  findingsByPlatform: Record<string, Finding[]>,
+  platforms: string[] = Object.keys(PLATFORM_DIGESTS)
+): RunState {
+  state.image = INDEX_IMAGE
+  state.plan = indexPlan(platforms)
+  state.scans = state.plan.targets.map((target): PlatformScan => ({
+    target,
+    reportFile: `/tmp/trivy-report-${(target.platform ?? '').replaceAll('/', '-')}.json`,
+    findings: findingsByPlatform[target.platform ?? ''] ?? []
+  }))
+  gated(state)
+  return state
+}
+
+/** The gate as gateImage leaves it: a verdict per platform and one over all of them. */
+function gated(state: RunState): void {
+  const scans = state.scans ?? []
+  if (!state.inputs.steps.has('gate')) return
+  const failOn = state.inputs.failOn
+  for (const scan of scans) scan.gate = evaluateGate(scan.findings, failOn)
+  const all = distinctFindings(scans.map((scan) => scan.findings))
+  state.gate = {
+    ...evaluateGate(all, failOn),
+    failingPlatforms: scans
+      .filter((scan) => scan.gate?.verdict === 'failed')
+      .map((scan) => targetLabel(scan.target))
+  }
+}
+
+/** INDEX_IMAGE's platforms in index order, and the digest of the i-th. */
+export const PLATFORMS = Object.keys(PLATFORM_DIGESTS)
+export const platformDigest = (i: number): string => PLATFORM_DIGESTS[PLATFORMS[i] ?? ''] ?? ''
+
+/**
+ * scannedPlatforms with one list of findings per platform, in PLATFORMS order; fewer lists than
+ * platforms is a subset (`platforms` chose the first ones).
  */
 export function scannedIndex(state: RunState, perPlatform: Finding[][]): RunState {
-  state.image = INDEX
-  const index: ImageTarget = { index: true, digest: INDEX_DIGEST, ref: INDEX.pinnedRef }
-  const targets: ImageTarget[] = perPlatform.map((_, i) => ({
-    platform: PLATFORMS[i],
-    digest: platformDigest(i),
-    ref: `ghcr.io/acme/api@${platformDigest(i)}`
-  }))
-  state.plan = { targets, index, complete: perPlatform.length === PLATFORMS.length }
-  state.scans = targets.map((target, i) => ({
-    target,
-    reportFile: `/tmp/imgsec/trivy-report-${(target.platform ?? '').replaceAll('/', '-')}.json`,
-    findings: perPlatform[i] ?? []
-  }))
-  const unique = new Map(perPlatform.flat().map((f) => [f.id, f]))
-  gateScans(state, state.scans, [...unique.values()])
-  return state
+  const chosen = PLATFORMS.slice(0, perPlatform.length)
+  const byPlatform = Object.fromEntries(chosen.map((p, i) => [p, perPlatform[i] ?? []]))
+  return scannedPlatforms(state, byPlatform, chosen)
 }

@@ -8,7 +8,7 @@ import type { ImageTarget, SignerInfo } from '../../../src/types.js'
 import {
   DIGEST,
   IMAGE,
-  INDEX,
+  INDEX_IMAGE,
   finding,
   platformDigest,
   runState,
@@ -129,7 +129,7 @@ describe('writeOutputs for a multi-platform image', () => {
         digest: platformDigest(0),
         verdict: 'passed',
         counts: expect.objectContaining({ medium: 1, critical: 0, total: 1 }),
-        'report-file': '/tmp/imgsec/trivy-report-linux-amd64.json',
+        'report-file': '/tmp/trivy-report-linux-amd64.json',
         'sbom-file': null
       },
       {
@@ -137,7 +137,7 @@ describe('writeOutputs for a multi-platform image', () => {
         digest: platformDigest(1),
         verdict: 'failed',
         counts: expect.objectContaining({ critical: 1, medium: 1, total: 2 }),
-        'report-file': '/tmp/imgsec/trivy-report-linux-arm64.json',
+        'report-file': '/tmp/trivy-report-linux-arm64.json',
         'sbom-file': '/tmp/imgsec/sbom-linux-arm64.cdx.json'
       }
     ])
@@ -160,8 +160,7 @@ describe('writeOutputs for a multi-platform image', () => {
     const state = scannedIndex(runState(['scan']), [[], []])
     writeOutputs(state, undefined)
     expect(outputs()).toMatchObject({
-      'report-file':
-        '/tmp/imgsec/trivy-report-linux-amd64.json\n/tmp/imgsec/trivy-report-linux-arm64.json',
+      'report-file': '/tmp/trivy-report-linux-amd64.json\n/tmp/trivy-report-linux-arm64.json',
       'sbom-files': ''
     })
     state.scans![0]!.sbomFile = '/tmp/imgsec/sbom-linux-amd64.cdx.json'
@@ -180,7 +179,7 @@ describe('writeOutputs for a multi-platform image', () => {
       images: [index, ...all.plan!.targets].map((target) => ({ target, signatureRef: ref(target) }))
     }
     writeOutputs(all, undefined)
-    expect(outputs()['signature-ref']).toBe(`ghcr.io/acme/api@${INDEX.digest}-sig`)
+    expect(outputs()['signature-ref']).toBe(`ghcr.io/acme/api@${INDEX_IMAGE.digest}-sig`)
 
     const subset = scannedIndex(runState(['scan', 'gate', 'sign']), [[], []])
     subset.sign = {
