@@ -63,6 +63,7 @@ const SPEC_INPUTS = [
   'upload-sarif',
   'summary',
   'annotate',
+  'comment',
   'dockerfile',
   'github-token'
 ]
