@@ -2,7 +2,6 @@
 // input, then to the API. Only `pull_request` and `pull_request_target` runs have a pull request
 // to comment on; any other event says so in the log and posts nothing.
 import * as core from '@actions/core'
-import { describeError } from '../errors.js'
 import { formatImageRef } from '../registry/image-ref.js'
 import {
   renderPrComment,
@@ -53,7 +52,6 @@ export function commentInput(
       findings: scan.findings
     })),
     baseline,
-    runUrl,
-    failure: state.failure === undefined ? undefined : describeError(state.failure)
+    runUrl
   }
 }

@@ -5,9 +5,15 @@
 // first), the worst findings and a link to the run. Every value from the report is escaped, and
 // the whole stays under GitHub's 65,536 characters per comment.
 import { SEVERITIES, type ResolvedImage, type StepRecord } from '../types.js'
-import { compareFindings, type Finding } from '../findings/findings.js'
+import type { Finding } from '../findings/findings.js'
 import { evaluateGate, type GateResult, type SeverityCounts } from '../findings/gate.js'
-import { clip, code, escapeInline, link, linkTo, safeUrl, table } from './markdown.js'
+import { code, escapeInline, linkTo, safeUrl, table } from './markdown.js'
+import {
+  findingsSection,
+  mergeFindings,
+  unplaced,
+  type PlacedFinding
+} from './pr-comment-findings.js'
 import { verdictLine } from './summary.js'
 
 /** GitHub refuses a comment body over 65,536 characters; keep a margin for the cut note. */
@@ -48,10 +54,11 @@ export interface PrCommentInput {
   /** One per scanned image, in scan order; empty when no scan produced a report. */
   platforms: CommentPlatform[]
   baseline?: BaselineComparison
-  /** The workflow run's page, where the summary, SARIF and reports are. */
+  /**
+   * The workflow run's page, where the summary, SARIF and reports are. (What a failed tool printed
+   * stays there: the runner masks secrets in the log and the summary, but not in a comment.)
+   */
   runUrl?: string
-  /** Why the pipeline stopped when a tool or the registry failed. */
-  failure?: string
 }
 
 interface RowCaps {
@@ -81,26 +88,11 @@ export function isOurComment(body: string | undefined | null, category: string):
   return body.startsWith(marker) && /^\r?\n/.test(body.slice(marker.length))
 }
 
-/** A finding of several platforms, once, with the platforms it was found on. */
-interface PlacedFinding {
-  finding: Finding
-  platforms: string[]
-}
-
-/** Every platform's findings, each once (same kind, id, package, version and place), worst first. */
-export function mergeFindings(platforms: readonly CommentPlatform[]): PlacedFinding[] {
-  const merged = new Map<string, PlacedFinding>()
-  for (const platform of platforms) {
-    for (const finding of platform.findings) {
-      const key = [finding.kind, finding.id, finding.pkg, finding.installed, finding.path].join(
-        '\0'
-      )
-      const seen = merged.get(key)
-      if (seen) seen.platforms.push(platform.label)
-      else merged.set(key, { finding, platforms: [platform.label] })
-    }
-  }
-  return [...merged.values()].sort((a, b) => compareFindings(a.finding, b.finding))
+const STEP_MARKS: Record<StepRecord['status'], string> = {
+  passed: '✅',
+  failed: '❌',
+  error: '⚠️',
+  skipped: '⏭️'
 }
 
 function isBad(input: PrCommentInput): boolean {
@@ -117,6 +109,8 @@ function heading(input: PrCommentInput): string {
     : input.imageInput
   const lines = [`### ${isBad(input) ? '❌' : '✅'} ${verdict}`, '', `**Image** ${code(image)}`]
   if (input.image) lines[2] += ` · **Digest** ${code(input.image.digest)}`
+  const steps = input.steps.map((s) => `${s.step} ${STEP_MARKS[s.status]}`)
+  if (steps.length > 0) lines.push('', `**Steps** ${steps.join(' · ')}`)
   const failing = input.gate?.failingPlatforms ?? []
   if (failing.length > 0 && input.platforms.length > 1) {
     lines.push('', `**Failing platforms:** ${failing.map((p) => code(p)).join(', ')}`)
@@ -181,97 +175,52 @@ function thresholdNote(gate: GateResult): string {
   return `The gate fails on ${title(gate.threshold)}${above}.`
 }
 
-function cell(value: string | undefined, max = 60): string {
-  return value ? escapeInline(value, max) : '—'
-}
-
-function findingRow(placed: PlacedFinding, platforms: number): string[] {
-  const f = placed.finding
-  const severity =
-    f.cvssScore !== undefined ? `${f.severity} ${f.cvssScore.toFixed(1)}` : f.severity
-  const row = [
-    severity,
-    link(f.id, f.url, 60),
-    cell(f.pkg ?? f.path, 80),
-    cell(f.installed, 40),
-    f.kind === 'vulnerability' ? (f.fixed ? escapeInline(f.fixed, 40) : 'no fix yet') : '—'
-  ]
-  if (platforms > 1) {
-    const where = placed.platforms.length === platforms ? 'all' : placed.platforms.map(code)
-    row.push(typeof where === 'string' ? where : where.join(', '))
-  }
-  row.push(cell(f.title, 100))
-  return row
-}
-
-/** A findings table of at most `cap` rows, with a line saying how many more the run has. */
-function findingsSection(
-  heading: string,
-  placed: readonly PlacedFinding[],
-  cap: number,
-  platforms: number,
-  runUrl: string | undefined
-): string {
-  if (placed.length === 0) return ''
-  const shown = placed.slice(0, cap)
-  const header = ['Severity', 'ID', 'Package or file', 'Installed', 'Fixed in']
-  if (platforms > 1) header.push('Platforms')
-  header.push('Title')
-  const count = shown.length < placed.length ? `${shown.length} of ${placed.length}` : shown.length
-  let md = `#### ${heading} (${count})`
-  if (shown.length > 0)
-    md += `\n\n${table(
-      header,
-      shown.map((p) => findingRow(p, platforms))
-    )}`
-  if (shown.length < placed.length) {
-    const more = placed.length - shown.length
-    md += `\n\n${more} more not shown: see ${runUrl ? linkTo('the run', runUrl) : 'the run'}.`
-  }
-  return md
-}
-
-const unplaced = (findings: readonly Finding[]): PlacedFinding[] =>
-  [...findings].sort(compareFindings).map((finding) => ({ finding, platforms: [] }))
-
 /** New findings first (what the pull request brings), then what it fixed, then how many stayed. */
 function baselineSections(input: PrCommentInput, caps: RowCaps): string[] {
   const baseline = input.baseline
   if (!baseline) return []
+  const more = runLink(input, 'the run')
   const against = baseline.image ? ` ${code(baseline.image)}` : ''
   const summary =
     `Against the baseline${against}: **${baseline.new.length} new**, ` +
     `${baseline.fixed.length} fixed, ${baseline.stillPresent} still present.`
   return [
     summary,
-    findingsSection('New findings', unplaced(baseline.new), caps.new, 1, input.runUrl),
-    findingsSection('Fixed findings', unplaced(baseline.fixed), caps.fixed, 1, input.runUrl)
+    findingsSection('New findings', unplaced(baseline.new), { cap: caps.new, platforms: 1, more }),
+    findingsSection('Fixed findings', unplaced(baseline.fixed), {
+      cap: caps.fixed,
+      platforms: 1,
+      more
+    })
   ]
 }
 
-function failureSection(failure: string | undefined): string {
-  if (!failure) return ''
-  return `#### What went wrong\n\n\`\`\`text\n${clip(failure, 2000).replace(/```/g, "'''")}\n\`\`\``
+/** A link to the run when its URL is usable, else the words alone. */
+function runLink(input: PrCommentInput, text: string): string {
+  const href = safeUrl(input.runUrl)
+  return href ? linkTo(text, href) : text
 }
 
 function footer(input: PrCommentInput): string {
-  const href = safeUrl(input.runUrl)
-  const run = href ? `${linkTo('The run', href)} has` : 'The run has'
   return (
-    `${run} the full summary, the SARIF and the JSON reports.\n\n` +
+    `${runLink(input, 'The run')} has the full summary, the SARIF and the JSON reports.\n\n` +
     `<sub>imgsec-action · one comment per image, updated on every run · category ${code(input.category)}</sub>`
   )
 }
 
 function render(input: PrCommentInput, merged: readonly PlacedFinding[], caps: RowCaps): string {
   const worstHeading = input.baseline ? 'Worst findings, baseline included' : 'Worst findings'
+  const worst = {
+    cap: caps.worst,
+    platforms: input.platforms.length,
+    more: runLink(input, 'the run')
+  }
   return [
     commentMarker(input.category),
     heading(input),
-    failureSection(input.failure),
     countsTable(input, merged),
     ...baselineSections(input, caps),
-    findingsSection(worstHeading, merged, caps.worst, input.platforms.length, input.runUrl),
+    findingsSection(worstHeading, merged, worst),
     footer(input)
   ]
     .filter((part) => part !== '')
@@ -289,9 +238,9 @@ export function renderPrComment(
   const maxChars = options.maxChars ?? COMMENT_MAX_CHARS
   const merged = mergeFindings(input.platforms)
   let caps: RowCaps = { ...DEFAULT_CAPS, ...options.caps }
-  const note = `\n\n> Shortened to stay under GitHub's 65,536 characters per comment: see ${
-    safeUrl(input.runUrl) ? linkTo('the run', safeUrl(input.runUrl) as string) : 'the run'
-  } for everything.`
+  const note =
+    "\n\n> Shortened to stay under GitHub's 65,536 characters per comment: see " +
+    `${runLink(input, 'the run')} for everything.`
   for (let shortened = false; ; shortened = true) {
     const md = render(input, merged, caps) + (shortened ? note : '')
     if (md.length <= maxChars) return md + '\n'

@@ -159,18 +159,21 @@ describe('the comment', () => {
     expect(renderPrComment(input())).not.toContain('baseline')
   })
 
-  it('links the run and says what went wrong when a tool failed', () => {
+  it('says which step could not run, and leaves what the tool printed to the run', () => {
     const md = renderPrComment(
       input({
         gate: undefined,
         platforms: [],
-        steps: [{ step: 'scan', status: 'error', durationMs: 5, reason: 'trivy crashed' }],
-        failure: 'trivy exited 2\n```\n<img src=x>'
+        steps: [
+          { step: 'scan', status: 'error', durationMs: 5, reason: 'trivy crashed' },
+          { step: 'gate', status: 'skipped', durationMs: 0 }
+        ]
       })
     )
     expect(md.split('\n')[2]).toBe('### ❌ scan could not run: trivy crashed')
-    expect(md).toContain("```text\ntrivy exited 2\n'''\n<img src=x>\n```")
+    expect(md).toContain('**Steps** scan ⚠️ · gate ⏭️')
     expect(md).toContain(`[The run](${RUN}) has the full summary`)
+    expect(md).not.toContain('| Platform')
   })
 })
 
@@ -240,8 +243,8 @@ describe('the size limit', () => {
   })
 
   it('cuts on a line with the note when even the smallest comment is too long', () => {
-    const md = renderPrComment(input({ failure: 'x\n'.repeat(2000) }), { maxChars: 1500 })
-    expect(md.length).toBeLessThanOrEqual(1500)
+    const md = renderPrComment(input(), { maxChars: 700 })
+    expect(md.length).toBeLessThanOrEqual(700)
     expect(md.startsWith(commentMarker('imgsec/ghcr.io/acme/api'))).toBe(true)
     expect(md).toContain('Shortened to stay under')
   })
