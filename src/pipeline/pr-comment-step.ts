@@ -28,6 +28,7 @@ export async function commentOnPullRequest(
     token: state.inputs.githubToken,
     pullRequest,
     category: state.inputs.sarifCategory,
+    apiUrl: env['GITHUB_API_URL'],
     body: renderPrComment(commentInput(state, baseline, runUrl(env)))
   })
   if (result.outcome !== 'not-permitted') {
