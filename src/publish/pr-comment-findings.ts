@@ -1,7 +1,7 @@
 // The findings tables of the pull-request comment: every platform's findings merged (a finding of
 // several platforms once, with the platforms it was found on), worst first, at most `cap` rows,
 // every value from the report escaped.
-import { compareFindings, type Finding } from '../findings/findings.js'
+import { compareFindings, findingKey, type Finding } from '../findings/findings.js'
 import { code, escapeInline, link, table } from './markdown.js'
 
 /** A finding, once, with the labels of the platforms it was found on. */
@@ -10,15 +10,14 @@ export interface PlacedFinding {
   platforms: string[]
 }
 
-/** Every platform's findings, each once (same kind, id, package, version and place), worst first. */
+/** Every platform's findings, each once (by findingKey, as the overall gate counts them), worst first. */
 export function mergeFindings(
   platforms: ReadonlyArray<{ label: string; findings: readonly Finding[] }>
 ): PlacedFinding[] {
   const merged = new Map<string, PlacedFinding>()
   for (const platform of platforms) {
     for (const finding of platform.findings) {
-      const { kind, id, pkg, installed, path } = finding
-      const key = [kind, id, pkg, installed, path].join('\0')
+      const key = findingKey(finding)
       const seen = merged.get(key)
       if (seen) seen.platforms.push(platform.label)
       else merged.set(key, { finding, platforms: [platform.label] })
