@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { collectFindings, distinctFindings } from '../findings/findings.js'
 import { evaluateGate } from '../findings/gate.js'
 import { targetLabel, type PlatformScan, type RunState } from './run-state.js'
+import { imageLabel } from './run-result.js'
 import type { Inputs } from '../inputs/inputs.js'
 import {
   dockerConfigCredentials,
@@ -48,11 +49,7 @@ export async function scanImage(state: RunState): Promise<void> {
       if (vuln) {
         const auths = dbRepositoryAuths(inputs)
         const dbRepositories = inputs.trivyDbRepositories
-        await downloadDb(
-          trivy.path,
-          { dbRepositories, cacheDir, auths },
-          plan.targets[0]?.ref ?? ''
-        )
+        await downloadDb(trivy.path, { dbRepositories, cacheDir, auths }, imageLabel(state))
         // No verdict from a database that is too old or dated in the future (a planted cache entry).
         assertDbFresh(cacheDir, inputs.dbMaxAge)
       }

@@ -13,6 +13,8 @@ const BASE: Inputs = {
   vex: [],
   scanners: ['vuln'],
   imageSource: { kind: 'registry' },
+  platforms: { kind: 'all' },
+  attestations: ['vuln'],
   trivy: { version: '0.74.0' },
   cosign: { version: '3.0.6' },
   downloadBaseUrl: 'https://github.com',
@@ -87,6 +89,14 @@ const BROKEN: Record<string, { inputs: Partial<Inputs>; names: string; says: Reg
     inputs: { cosignPassword: 'pw' },
     names: 'cosign-password',
     says: /without cosign-key/
+  },
+  'several platforms need a registry image': {
+    inputs: {
+      platforms: { kind: 'list', platforms: ['linux/amd64', 'linux/arm64'] },
+      imageSource: { kind: 'tarball', path: '/ws/image.tar' }
+    },
+    names: 'platforms',
+    says: /can list one platform only with image-source tarball: several platform images are read from a registry index/
   },
   'upload-sarif needs github-token': {
     inputs: { uploadSarif: true },
