@@ -66,6 +66,7 @@ const SPEC_INPUTS = [
   'upload-sarif',
   'summary',
   'annotate',
+  'comment',
   'dockerfile',
   'github-token'
 ]

@@ -136,6 +136,16 @@ export const COMBINATION_RULES: readonly CombinationRule[] = [
             'must be set when upload-sarif is true (it needs security-events: write)'
           )
         : undefined
+  },
+  {
+    name: 'comment needs github-token',
+    check: (inputs) =>
+      inputs.comment && !inputs.githubToken
+        ? new InputError(
+            'github-token',
+            'must be set when comment is true (it needs pull-requests: write)'
+          )
+        : undefined
   }
 ]
 

@@ -75,6 +75,7 @@ export const INPUT_DEFAULTS = {
   'upload-sarif': 'false',
   summary: 'true',
   annotate: 'true',
+  comment: 'false',
   dockerfile: '',
   'github-token': ''
 } as const
@@ -269,6 +270,7 @@ type ReportInputs = Pick<
   | 'uploadSarif'
   | 'summary'
   | 'annotate'
+  | 'comment'
   | 'dockerfile'
   | 'githubToken'
 >
@@ -287,6 +289,7 @@ function readReports(image: ImageRef, secrets: Secrets, roots: Roots): ReportInp
     uploadSarif: parseBoolean('upload-sarif', input('upload-sarif'), false),
     summary: parseBoolean('summary', input('summary'), true),
     annotate: parseBoolean('annotate', input('annotate'), true),
+    comment: parseBoolean('comment', input('comment'), false),
     dockerfile: optional(input('dockerfile'), (path) =>
       parsePath('dockerfile', path, { roots: roots.files, exist: 'file' })
     ),

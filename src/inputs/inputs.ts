@@ -56,6 +56,8 @@ export interface Inputs {
   uploadSarif: boolean
   summary: boolean
   annotate: boolean
+  /** Keep one comment per image (per SARIF category) up to date on the pull request. */
+  comment: boolean
   /** Absolute path inside the workspace. */
   dockerfile?: string
   githubToken: string

@@ -18,6 +18,7 @@ import { indexNotSigned, type RunState } from './run-state.js'
 import { allFindings, isMultiPlatform, platformReports } from './run-result.js'
 import { writeFileContained } from '../secure-fs/contained-path.js'
 import { uploadContext, uploadSarif } from '../publish/upload-sarif.js'
+import { commentOnPullRequest } from './pr-comment-step.js'
 
 export interface DockerfileLocation {
   /** Workspace-relative, forward slashes: what SARIF and annotations name. */
@@ -47,6 +48,9 @@ export async function publish(state: RunState): Promise<void> {
   }
   if (inputs.annotate && state.scans && state.gate) {
     attempt(state, 'add annotations', () => annotate(state, dockerfile, merged))
+  }
+  if (inputs.comment) {
+    await attemptAsync(state, 'comment on the pull request', () => commentOnPullRequest(state))
   }
   if (sarif && inputs.uploadSarif) {
     await attemptAsync(state, 'upload the SARIF to code scanning', () => upload(inputs, sarif))

@@ -30,6 +30,7 @@ const BASE: Inputs = {
   uploadSarif: false,
   summary: true,
   annotate: true,
+  comment: false,
   githubToken: '',
   workspace: '/ws'
 }
@@ -101,6 +102,11 @@ const BROKEN: Record<string, { inputs: Partial<Inputs>; names: string; says: Reg
     inputs: { uploadSarif: true },
     names: 'github-token',
     says: /upload-sarif is true/
+  },
+  'comment needs github-token': {
+    inputs: { comment: true },
+    names: 'github-token',
+    says: /comment is true.*pull-requests: write/
   }
 }
 

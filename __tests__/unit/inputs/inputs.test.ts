@@ -517,6 +517,18 @@ const BAD: BadCase[] = [
     says: /must be set when upload-sarif is true/
   },
   {
+    what: 'comment without token',
+    inputs: { comment: 'true' },
+    input: 'github-token',
+    says: /must be set when comment is true/
+  },
+  {
+    what: 'comment not a boolean',
+    inputs: { comment: 'yes please' },
+    input: 'comment',
+    says: /true or false/
+  },
+  {
     what: 'multi-line identity',
     inputs: { steps: 'verify', 'certificate-identity': 'a\nb' },
     input: 'certificate-identity',
@@ -576,6 +588,7 @@ describe('getInputs reads good inputs', () => {
       uploadSarif: false,
       summary: true,
       annotate: true,
+      comment: false,
       githubToken: '',
       workspace
     })
