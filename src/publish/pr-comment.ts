@@ -103,7 +103,16 @@ function isBad(input: PrCommentInput): boolean {
 }
 
 function heading(input: PrCommentInput): string {
-  const verdict = escapeInline(verdictLine(input), 300)
+  // The summary's verdict, which names the failing platforms when there are several.
+  const platforms =
+    input.platforms.length > 1
+      ? input.platforms.map((p) => ({
+          label: p.label,
+          counts: p.gate,
+          gated: p.gate !== undefined
+        }))
+      : undefined
+  const verdict = escapeInline(verdictLine({ ...input, platforms }), 300)
   const image = input.image
     ? `${input.image.name}${input.image.ref.tag ? `:${input.image.ref.tag}` : ''}`
     : input.imageInput
@@ -111,10 +120,6 @@ function heading(input: PrCommentInput): string {
   if (input.image) lines[2] += ` · **Digest** ${code(input.image.digest)}`
   const steps = input.steps.map((s) => `${s.step} ${STEP_MARKS[s.status]}`)
   if (steps.length > 0) lines.push('', `**Steps** ${steps.join(' · ')}`)
-  const failing = input.gate?.failingPlatforms ?? []
-  if (failing.length > 0 && input.platforms.length > 1) {
-    lines.push('', `**Failing platforms:** ${failing.map((p) => code(p)).join(', ')}`)
-  }
   return lines.join('\n')
 }
 

@@ -102,9 +102,10 @@ describe('the comment marker', () => {
 describe('the comment', () => {
   it('leads with the verdict and the image, and names the failing platforms', () => {
     const md = renderPrComment(input())
-    expect(md.split('\n')[2]).toBe('### ❌ Gate failed: 1 critical at or above HIGH')
+    expect(md.split('\n')[2]).toBe(
+      '### ❌ Gate failed on linux/arm64 (1 of 2 platforms): 1 critical at or above HIGH'
+    )
     expect(md).toContain(`**Image** \`ghcr.io/acme/api:pr-7\` · **Digest** \`${DIGEST}\``)
-    expect(md).toContain('**Failing platforms:** `linux/arm64`')
   })
 
   it('has one row of counts per platform and one over all platforms, each finding once', () => {
@@ -134,7 +135,7 @@ describe('the comment', () => {
       })
     )
     expect(md).not.toContain('All platforms')
-    expect(md).not.toContain('Failing platforms')
+    expect(md).not.toContain('platforms)')
     expect(rows(md).find((row) => row.startsWith('| Severity'))).not.toContain('Platforms')
   })
 
