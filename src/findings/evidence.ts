@@ -20,6 +20,8 @@ export interface VulnEvidence {
 
 /** One check of the evidence, as the `verification` output and the summary show it. */
 export interface EvidenceCheck {
+  /** What was checked: `vuln attestation`, `scan age`, `attested findings`, `sbom attestation`. */
+  check: string
   passed: boolean
   /** One sentence: what was found, and on failure what the limit was. */
   detail: string
@@ -118,18 +120,23 @@ export function checkScanAge(
   const age = now.getTime() - evidence.scannedAt.getTime()
   if (!maxAge) {
     const when = age >= 0 ? `${formatAge(age)} ago` : 'in the future'
-    return { passed: true, detail: `scanned ${when} (${at}); no max-scan-age` }
+    return { check: 'scan age', passed: true, detail: `scanned ${when} (${at}); no max-scan-age` }
   }
   if (age < -CLOCK_SLACK_MS) {
     return {
+      check: 'scan age',
       passed: false,
       detail: `scan dated in the future (${at}); max-scan-age is ${maxAge.text}`
     }
   }
   const ago = `scanned ${formatAge(Math.max(age, 0))} ago (${at})`
   return age > maxAge.ms
-    ? { passed: false, detail: `${ago}, longer ago than max-scan-age (${maxAge.text})` }
-    : { passed: true, detail: `${ago}, within max-scan-age (${maxAge.text})` }
+    ? {
+        check: 'scan age',
+        passed: false,
+        detail: `${ago}, longer ago than max-scan-age (${maxAge.text})`
+      }
+    : { check: 'scan age', passed: true, detail: `${ago}, within max-scan-age (${maxAge.text})` }
 }
 
 /**
@@ -152,7 +159,7 @@ export function gateAttestedFindings(
     gate.verdict === 'failed'
       ? `${what} at or above ${threshold}: ${describeFailing(gate)}`
       : `no ${what} at or above ${threshold} (${gate.total} vulnerabilities in all)`
-  return { check: { passed: gate.verdict === 'passed', detail }, gate }
+  return { check: { check: 'attested findings', passed: gate.verdict === 'passed', detail }, gate }
 }
 
 /**
@@ -161,9 +168,70 @@ export function gateAttestedFindings(
  */
 export function checkSbomPredicate(predicate: unknown): EvidenceCheck {
   if (!isObject(predicate) || predicate['bomFormat'] !== 'CycloneDX') {
-    return { passed: false, detail: 'the sbom attestation holds no CycloneDX document' }
+    return {
+      check: 'sbom attestation',
+      passed: false,
+      detail: 'the sbom attestation holds no CycloneDX document'
+    }
   }
   const components = Array.isArray(predicate['components']) ? predicate['components'].length : 0
   const version = typeof predicate['specVersion'] === 'string' ? ` ${predicate['specVersion']}` : ''
-  return { passed: true, detail: `CycloneDX${version} SBOM of ${components} component(s)` }
+  return {
+    check: 'sbom attestation',
+    passed: true,
+    detail: `CycloneDX${version} SBOM of ${components} component(s)`
+  }
+}
+
+/** What verify requires of one digest's attestations beyond cosign's signature check. */
+export interface EvidencePolicy {
+  /** `max-scan-age`; absent: no limit. */
+  maxScanAge?: { text: string; ms: number }
+  failOn: FailOn
+  /** The verified baseline's findings for this platform image: only other findings count. */
+  baseline?: readonly Finding[]
+  now: Date
+}
+
+export interface VulnVerdict {
+  checks: EvidenceCheck[]
+  /** The newest attested scan, when the predicates could be read. */
+  evidence?: VulnEvidence
+  /** fail-on over its findings (the new ones only, against a baseline). */
+  gate?: GateResult
+}
+
+/**
+ * The verified vuln predicates of one digest held to the policy: the newest scan's age, and
+ * fail-on over its findings. A predicate that cannot be read fails: cosign vouched for it.
+ */
+export function evaluateVulnPredicates(
+  predicates: readonly unknown[],
+  policy: EvidencePolicy
+): VulnVerdict {
+  let read: VulnEvidence[]
+  try {
+    read = predicates.map(readVulnPredicate)
+  } catch (error) {
+    return {
+      checks: [{ check: 'vuln attestation', passed: false, detail: (error as Error).message }]
+    }
+  }
+  const evidence = newestEvidence(read)
+  if (!evidence) {
+    return {
+      checks: [{ check: 'vuln attestation', passed: false, detail: 'no vuln attestation was read' }]
+    }
+  }
+  const { check, gate } = gateAttestedFindings(evidence, policy.failOn, policy.baseline)
+  return { checks: [checkScanAge(evidence, policy.maxScanAge, policy.now), check], evidence, gate }
+}
+
+/** The verified sbom predicates of one digest: at least one, and each a CycloneDX document. */
+export function evaluateSbomPredicates(predicates: readonly unknown[]): EvidenceCheck {
+  if (predicates.length === 0) {
+    return { check: 'sbom attestation', passed: false, detail: 'no sbom attestation was read' }
+  }
+  const checks = predicates.map(checkSbomPredicate)
+  return checks.find((check) => !check.passed) ?? (checks[checks.length - 1] as EvidenceCheck)
 }

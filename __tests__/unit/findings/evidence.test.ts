@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import {
   checkSbomPredicate,
   checkScanAge,
+  evaluateSbomPredicates,
+  evaluateVulnPredicates,
   formatAge,
   gateAttestedFindings,
   newestEvidence,
@@ -106,6 +108,7 @@ describe('checkScanAge', () => {
   it('fails a scan older than max-scan-age, naming its age and the limit', () => {
     const check = checkScanAge(scannedAgo(9 * DAY + 4 * HOUR), SEVEN_DAYS, NOW)
     expect(check).toEqual({
+      check: 'scan age',
       passed: false,
       detail: 'scanned 9 d 4 h ago (2026-11-21T08:00:00.000Z), longer ago than max-scan-age (7d)'
     })
@@ -122,6 +125,7 @@ describe('checkScanAge', () => {
 
   it('fails a scan dated in the future beyond clock differences when there is a limit', () => {
     expect(checkScanAge(scannedAgo(-2 * DAY), SEVEN_DAYS, NOW)).toEqual({
+      check: 'scan age',
       passed: false,
       detail: 'scan dated in the future (2026-12-02T12:00:00.000Z); max-scan-age is 7d'
     })
@@ -130,6 +134,7 @@ describe('checkScanAge', () => {
 
   it('passes any age without max-scan-age, still saying how old the scan is', () => {
     expect(checkScanAge(scannedAgo(400 * DAY), undefined, NOW)).toEqual({
+      check: 'scan age',
       passed: true,
       detail: 'scanned 400 d ago (2025-10-26T12:00:00.000Z); no max-scan-age'
     })
@@ -157,6 +162,7 @@ describe('gateAttestedFindings', () => {
     const { check, gate } = gateAttestedFindings(evidence(), 'HIGH')
     expect(gate).toMatchObject({ verdict: 'failed', failing: 2, total: 6 })
     expect(check).toEqual({
+      check: 'attested findings',
       passed: false,
       detail: 'attested findings at or above fail-on high: 2 critical'
     })
@@ -164,6 +170,7 @@ describe('gateAttestedFindings', () => {
 
   it('passes when none reaches fail-on', () => {
     expect(gateAttestedFindings(evidence(), 'NONE').check).toEqual({
+      check: 'attested findings',
       passed: true,
       detail: 'no attested findings at or above fail-on none (6 vulnerabilities in all)'
     })
@@ -176,12 +183,14 @@ describe('gateAttestedFindings', () => {
     const all = evidence().findings
     const excused = gateAttestedFindings(evidence(), 'HIGH', all)
     expect(excused.check).toEqual({
+      check: 'attested findings',
       passed: true,
       detail: 'no new attested findings at or above fail-on high (0 vulnerabilities in all)'
     })
     const withoutOneCritical = all.filter((f) => f !== all[0])
     const one = gateAttestedFindings(evidence(), 'HIGH', withoutOneCritical)
     expect(one.check).toEqual({
+      check: 'attested findings',
       passed: false,
       detail: 'new attested findings at or above fail-on high: 1 critical'
     })
@@ -192,6 +201,7 @@ describe('checkSbomPredicate', () => {
   it('accepts a CycloneDX document, counting its components', () => {
     const sbom = { bomFormat: 'CycloneDX', specVersion: '1.7', components: [{}, {}, {}] }
     expect(checkSbomPredicate(sbom)).toEqual({
+      check: 'sbom attestation',
       passed: true,
       detail: 'CycloneDX 1.7 SBOM of 3 component(s)'
     })
@@ -200,9 +210,68 @@ describe('checkSbomPredicate', () => {
   it('refuses a predicate that is no CycloneDX document', () => {
     for (const predicate of [{}, { bomFormat: 'SPDX' }, 'CycloneDX', null]) {
       expect(checkSbomPredicate(predicate)).toEqual({
+        check: 'sbom attestation',
         passed: false,
         detail: 'the sbom attestation holds no CycloneDX document'
       })
     }
+  })
+})
+
+describe('evaluateVulnPredicates', () => {
+  const policy = { failOn: 'CRITICAL' as const, now: new Date('2021-08-26T12:20:30Z') }
+
+  it('holds the newest attested scan to max-scan-age and fail-on', () => {
+    const older = predicate()
+    older.scanner.result['CreatedAt'] = '2021-08-01T00:00:00Z'
+    older.scanner.result['Results'] = []
+    const verdict = evaluateVulnPredicates([older, predicate()], {
+      ...policy,
+      maxScanAge: SEVEN_DAYS
+    })
+    expect(verdict.evidence?.scannedAt.toISOString()).toBe('2021-08-25T12:20:30.000Z')
+    expect(verdict.checks).toEqual([
+      {
+        check: 'scan age',
+        passed: true,
+        detail: 'scanned 1 d ago (2021-08-25T12:20:30.000Z), within max-scan-age (7d)'
+      },
+      {
+        check: 'attested findings',
+        passed: false,
+        detail: 'attested findings at or above fail-on critical: 2 critical'
+      }
+    ])
+    expect(verdict.gate?.verdict).toBe('failed')
+  })
+
+  it('fails when a verified predicate cannot be read, or none was', () => {
+    expect(evaluateVulnPredicates([predicate(), { scanner: {} }], policy).checks).toEqual([
+      {
+        check: 'vuln attestation',
+        passed: false,
+        detail: 'the vuln attestation is not a trivy scan record: it has no scanner.result'
+      }
+    ])
+    expect(evaluateVulnPredicates([], policy).checks).toEqual([
+      { check: 'vuln attestation', passed: false, detail: 'no vuln attestation was read' }
+    ])
+  })
+})
+
+describe('evaluateSbomPredicates', () => {
+  const sbom = { bomFormat: 'CycloneDX', specVersion: '1.7', components: [{}] }
+
+  it('passes when every sbom attestation holds a CycloneDX document', () => {
+    expect(evaluateSbomPredicates([sbom, sbom])).toMatchObject({ passed: true })
+  })
+
+  it('fails on none, or on one that is not CycloneDX', () => {
+    expect(evaluateSbomPredicates([])).toEqual({
+      check: 'sbom attestation',
+      passed: false,
+      detail: 'no sbom attestation was read'
+    })
+    expect(evaluateSbomPredicates([{ spdxVersion: 'SPDX-2.3' }, sbom]).passed).toBe(false)
   })
 })
