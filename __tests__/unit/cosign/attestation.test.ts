@@ -11,7 +11,7 @@ const DIGEST = `sha256:${HEX}`
 const OTHER = `sha256:${'b'.repeat(64)}`
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'trivy')
 const VULN = JSON.parse(
-  readFileSync(join(FIXTURES, 'alpine-39.cosign-vuln.json'), 'utf8')
+  readFileSync(join(FIXTURES, '..', 'trivy-predicates', 'alpine-39.cosign-vuln.json'), 'utf8')
 ) as unknown
 const SBOM = { bomFormat: 'CycloneDX', specVersion: '1.7', components: [] }
 

@@ -21,7 +21,8 @@ import { parseReport } from '../../../src/trivy/report.js'
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'trivy')
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8')
 /** The predicate `trivy convert --format cosign-vuln` made of alpine-39.json (2 critical, 4 medium). */
-const predicate = (): Predicate => JSON.parse(fixture('alpine-39.cosign-vuln.json')) as Predicate
+const predicate = (): Predicate =>
+  JSON.parse(fixture('../trivy-predicates/alpine-39.cosign-vuln.json')) as Predicate
 interface Predicate {
   metadata: Record<string, string>
   scanner: { result: Record<string, unknown> }
