@@ -154,13 +154,12 @@ export const COMBINATION_RULES: readonly CombinationRule[] = [
         : undefined
   },
   {
-    // A baseline nobody vouches for must not excuse findings: its attestation is verified like the image's.
+    // A baseline nobody vouches for must not excuse findings: its attestation is verified like the
+    // image's, and before the gate, so by the inputs rather than by this run's signer (a keyless
+    // signer's identity names this run's ref, which the baseline's release never has).
     name: 'baseline-image needs a key or an identity',
     check: (inputs) =>
-      inputs.baselineImage &&
-      !inputs.steps.has('sign') &&
-      !inputs.cosignPublicKey &&
-      !identityOf(inputs)
+      inputs.baselineImage && !inputs.cosignPublicKey && !identityOf(inputs)
         ? new InputError(
             'baseline-image',
             "needs cosign-public-key, certificate-identity or certificate-identity-regexp: the baseline's vuln attestation is verified before its findings are excused"

@@ -170,6 +170,11 @@ describe('baseline-image', () => {
       /needs scan in steps/
     ],
     [
+      "only this run's signing key (the baseline is verified before sign runs)",
+      { ...RELEASE, 'baseline-image': 'ghcr.io/acme/api:main' },
+      /needs cosign-public-key, certificate-identity/
+    ],
+    [
       'no key or identity to verify it by',
       { steps: 'scan,gate', 'baseline-image': 'ghcr.io/acme/api:main' },
       /needs cosign-public-key, certificate-identity or certificate-identity-regexp/
