@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { registerSecret } from '../secure-fs/secrets.js'
 import { checkCombinations } from './combinations.js'
+import { parseEvidenceInputs } from './evidence.js'
 import { parseIdentityRegexp } from './identity-regexp.js'
 import type { Inputs } from './inputs.js'
 import {
@@ -65,6 +66,9 @@ export const INPUT_DEFAULTS = {
   'certificate-identity': '',
   'certificate-identity-regexp': '',
   'certificate-oidc-issuer': 'https://token.actions.githubusercontent.com',
+  'verify-attestations': '',
+  'max-scan-age': '',
+  'baseline-image': '',
   annotations: '',
   recursive: 'false',
   'tlog-upload': 'true',
@@ -120,13 +124,22 @@ export function getInputs(): Inputs {
   const secrets = readSecrets()
   const roots = readRoots()
   const image = parseImage(input('image'))
+  const steps = parseSteps(input('steps'))
+  const scanOptions = readScanOptions(roots)
   const inputs: Inputs = {
     image,
-    steps: parseSteps(input('steps')),
-    ...readScanOptions(roots),
+    steps,
+    ...scanOptions,
     ...readTools(roots),
     ...readRegistry(secrets),
     ...readSigning(secrets, roots),
+    ...parseEvidenceInputs({
+      verifyAttestations: input('verify-attestations'),
+      maxScanAge: input('max-scan-age'),
+      baselineImage: input('baseline-image'),
+      steps,
+      attestations: scanOptions.attestations
+    }),
     ...readReports(image, secrets, roots),
     workspace: roots.workspace
   }
