@@ -6,7 +6,7 @@ import { validateReport } from '../trivy/report.js'
 import { compareWithBaseline } from './baseline.js'
 import { collectFindings, type Finding } from './findings.js'
 import { describeFailing, evaluateGate, type GateResult } from './gate.js'
-import type { FailOn } from '../types.js'
+import type { FailOn, VerificationCheck } from '../types.js'
 
 /** A vulnerability scan as its attestation records it. */
 export interface VulnEvidence {
@@ -19,13 +19,7 @@ export interface VulnEvidence {
 }
 
 /** One check of the evidence, as the `verification` output and the summary show it. */
-export interface EvidenceCheck {
-  /** What was checked: `vuln attestation`, `scan age`, `attested findings`, `sbom attestation`. */
-  check: string
-  passed: boolean
-  /** One sentence: what was found, and on failure what the limit was. */
-  detail: string
-}
+export type EvidenceCheck = VerificationCheck
 
 type Json = Record<string, unknown>
 const isObject = (value: unknown): value is Json =>

@@ -19,6 +19,8 @@ import { allFindings, isMultiPlatform, platformReports } from './run-result.js'
 import { writeFileContained } from '../secure-fs/contained-path.js'
 import { uploadContext, uploadSarif } from '../publish/upload-sarif.js'
 import { commentOnPullRequest } from './pr-comment-step.js'
+import type { BaselineComparison as CommentBaseline } from '../publish/pr-comment.js'
+import { baselineSummary, mergedComparison, newFirst } from './baseline-result.js'
 
 export interface DockerfileLocation {
   /** Workspace-relative, forward slashes: what SARIF and annotations name. */
@@ -50,10 +52,24 @@ export async function publish(state: RunState): Promise<void> {
     attempt(state, 'add annotations', () => annotate(state, dockerfile, merged))
   }
   if (inputs.comment) {
-    await attemptAsync(state, 'comment on the pull request', () => commentOnPullRequest(state))
+    await attemptAsync(state, 'comment on the pull request', () =>
+      commentOnPullRequest(state, commentBaseline(state))
+    )
   }
   if (sarif && inputs.uploadSarif) {
     await attemptAsync(state, 'upload the SARIF to code scanning', () => upload(inputs, sarif))
+  }
+}
+
+/** The comment's baseline part: new and fixed findings, and how many are still present. */
+function commentBaseline(state: RunState): CommentBaseline | undefined {
+  const comparison = mergedComparison(state)
+  if (!comparison || !state.baseline) return undefined
+  return {
+    image: state.baseline.image,
+    new: comparison.added,
+    fixed: comparison.fixed,
+    stillPresent: comparison.present.length
   }
 }
 
@@ -69,7 +85,9 @@ function summaryInput(
     image: state.image,
     steps: state.steps.all(),
     gate: state.gate,
-    findings: merged.findings,
+    // Against a baseline, the new findings (the ones the gate counted) come first.
+    findings: newFirst(merged.findings, mergedComparison(state)),
+    baseline: baselineSummary(state),
     platforms: multi ? platformReports(state) : undefined,
     platformsOf: multi ? merged.platformsOf : undefined,
     indexNotSigned: indexNotSigned(state.plan),

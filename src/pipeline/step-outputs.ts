@@ -5,7 +5,8 @@ import { gateOutput, overallCounts, platformReports } from './run-result.js'
 import { SEVERITIES } from '../types.js'
 import type { GateResult } from '../findings/gate.js'
 import type { Finding } from '../findings/findings.js'
-import type { RunState } from './run-state.js'
+import { targetLabel, type RunState } from './run-state.js'
+import { mergedComparison } from './baseline-result.js'
 
 /** `vulnerabilities`' shape: counts by severity, the total, and fixable counts by severity. */
 function countsJson(gate: GateResult): Record<string, number | Record<string, number>> {
@@ -35,6 +36,19 @@ function platformsJson(state: RunState): string {
     'sbom-file': p.sbomFile ?? null
   }))
   return JSON.stringify(entries)
+}
+
+/** `verification`: every check of every verified digest, flat, for `jq` and `fromJSON`. */
+function verificationJson(state: RunState): string {
+  if (!state.verify) return ''
+  const checks = state.verify.images.flatMap((image) =>
+    image.checks.map((check) => ({
+      image: targetLabel(image.target),
+      digest: image.target.digest ?? null,
+      ...check
+    }))
+  )
+  return JSON.stringify(checks)
 }
 
 /**
@@ -72,6 +86,10 @@ export function writeOutputs(
   core.setOutput('signed', String((state.sign?.images.length ?? 0) > 0))
   core.setOutput('attested', String((state.attest?.images.length ?? 0) > 0))
   core.setOutput('verified', String(state.verify?.verified === true))
+  core.setOutput('verification', verificationJson(state))
+  const comparison = mergedComparison(state)
+  core.setOutput('new-findings', comparison ? String(comparison.added.length) : '')
+  core.setOutput('fixed-findings', comparison ? String(comparison.fixed.length) : '')
   core.setOutput('signature-ref', signatureRef(state))
   core.setOutput('trivy-version', tools.trivy?.version ?? inputs.trivy.version)
   core.setOutput('cosign-version', tools.cosign?.version ?? inputs.cosign.version)

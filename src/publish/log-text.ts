@@ -52,7 +52,8 @@ function verifyLines(verify: VerifyResult, multi: boolean): string[] {
         ? 'Signature verified'
         : `Signature NOT verified: ${image?.failure ?? 'see above'}`
     )
-    for (const check of image?.checks ?? []) lines.push(`  checked: ${check}`)
+    for (const c of image?.checks ?? [])
+      lines.push(`  ${c.passed ? 'ok' : 'FAILED'}: ${c.check}: ${c.detail}`)
     return lines
   }
   const ok = verify.images.filter((image) => image.verified).length
@@ -62,7 +63,8 @@ function verifyLines(verify: VerifyResult, multi: boolean): string[] {
   for (const image of verify.images) {
     const result = image.verified ? 'verified' : `NOT verified: ${image.failure ?? 'see above'}`
     lines.push(`  ${labelOf(image.target)} ${image.target.ref}: ${result}`)
-    for (const check of image.checks) lines.push(`    checked: ${check}`)
+    for (const c of image.checks)
+      lines.push(`    ${c.passed ? 'ok' : 'FAILED'}: ${c.check}: ${c.detail}`)
   }
   return lines
 }

@@ -43,6 +43,6 @@ export function renderBaseline(summary: BaselineSummary): string {
   ]
   return (
     `### Against the baseline\n\nCompared with ${name} (its vuln attestation verified): ` +
-    `the gate counts only the ${added.length} new finding(s).\n\n${table(header, rows)}`
+    `the gate counts only the ${added.length} new finding(s), listed first below.\n\n${table(header, rows)}`
   )
 }

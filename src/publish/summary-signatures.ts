@@ -10,7 +10,8 @@ import type {
   SignResult,
   SignerInfo,
   TlogEntry,
-  VerifyResult
+  VerifyResult,
+  VerificationCheck
 } from '../types.js'
 import { code, escapeInline, link, table } from './markdown.js'
 import { shortDigest } from './platform-findings.js'
@@ -78,8 +79,13 @@ function signSection(kind: 'sign' | 'attest', result: SignResult, multi: boolean
   return `### ${heading}\n\n${typed ? 'Attested' : 'Signed'} by ${signerCell(result.signer)}\n\n${table(header, rows)}`
 }
 
-function checksList(checks: readonly string[]): string {
-  return checks.map((c) => `- ${escapeInline(c, 500)}`).join('\n')
+/** `✅ signature: by key SHA256:… on sha256:…`: one check and its result. */
+function checkText(check: VerificationCheck, max: number): string {
+  return `${check.passed ? '✅' : '❌'} ${escapeInline(`${check.check}: ${check.detail}`, max)}`
+}
+
+function checksList(checks: readonly VerificationCheck[]): string {
+  return checks.map((c) => `- ${checkText(c, 500)}`).join('\n')
 }
 
 function compactVerify(verify: VerifyResult, image: ImageVerification | undefined): string {
@@ -109,7 +115,7 @@ function verifySection(verify: VerifyResult, multi: boolean): string {
     digestCell(image.target),
     image.verified ? '✅ verified' : `❌ ${escapeInline(image.failure ?? 'not verified', 500)}`,
     image.tlogEntry ? tlogCell(image.tlogEntry) : '—',
-    image.checks.map((c) => escapeInline(c, 300)).join('<br>') || '—'
+    image.checks.map((c) => checkText(c, 300)).join('<br>') || '—'
   ])
   const checks = table(['Image', 'Digest', 'Result', 'Transparency log', 'Checked'], rows)
   return [heading, signer, checks].filter((part) => part !== '').join('\n\n')

@@ -23,6 +23,7 @@ import { findingSections } from './summary-findings.js'
 import { renderSignatures } from './summary-signatures.js'
 import type { PlatformReport } from './platform-findings.js'
 import { platformsTable, platformsVerdict } from './summary-platforms.js'
+import { renderBaseline, type BaselineSummary } from './summary-baseline.js'
 
 /** GitHub refuses a step summary over 1 MiB; keep a margin for what the caller may add. */
 export const SUMMARY_MAX_BYTES = 1024 * 1024 - 16 * 1024
@@ -64,6 +65,8 @@ export interface RunSummaryInput {
   toolVersions: { trivy?: string; cosign?: string }
   /** Why the pipeline stopped when a tool or the registry failed (not a gate verdict). */
   failure?: string
+  /** `baseline-image`: the comparison the gate used, or why it could not (then `findings` list new first). */
+  baseline?: BaselineSummary
 }
 
 const STATUS_LABELS: Record<StepRecord['status'], string> = {
@@ -225,6 +228,7 @@ function render(input: RunSummaryInput, cap: number, counts: GateResult | undefi
       failureSection(input.failure),
       counts ? countsTable(counts, input.gate !== undefined, input.platforms?.length) : '',
       counts ? filtersNote(input.filters) : '',
+      input.baseline ? renderBaseline(input.baseline) : '',
       ...findingSections(
         {
           findings: input.findings,
