@@ -20,6 +20,7 @@ import {
   type TlogMode
 } from '../src/cosign/args.js'
 import { buildScanArgs } from '../src/trivy/scan.js'
+import { downloadDbArgs } from '../src/trivy/db-download.js'
 import {
   actionDirs,
   logText,
@@ -51,6 +52,7 @@ function toolCalls(
   cacheDir: string
 ) {
   const tlog: TlogMode = { upload: false, signingConfig: false }
+  const db = downloadDbArgs({ dbRepositories: [DB_REPOSITORY_PLACEHOLDER], cacheDir, auths: [] })
   const scan = buildScanArgs({
     target: PINNED,
     source: { kind: 'registry' },
@@ -58,6 +60,8 @@ function toolCalls(
     scanners: ['vuln'],
     ignoreUnfixed: false,
     vex: [],
+    listAllPackages: false,
+    skipDbUpdate: true,
     dbRepositories: [DB_REPOSITORY_PLACEHOLDER],
     cacheDir
   })
@@ -66,14 +70,14 @@ function toolCalls(
     pinnedRef: PINNED,
     keyRef: files.key,
     tlog,
-    annotations: [],
-    recursive: false
+    annotations: []
   })
   const attest = attestArgs({
     pinnedRef: PINNED,
     keyRef: files.key,
     tlog,
-    predicateFile: files.predicate
+    predicateFile: files.predicate,
+    type: 'vuln'
   })
   const verify = {
     pinnedRef: PINNED,
@@ -81,13 +85,14 @@ function toolCalls(
     tlogUpload: false
   }
   return [
+    ['trivy', db, ''],
     ['trivy', scan, ''],
     ['trivy', convert, ''],
     ['cosign', sign, ''],
     ['cosign', attest, ''],
     ['cosign', publicKeyArgs(files.key), ` > ${quote(files.pub)}`],
     ['cosign', verifyArgs(verify), ' > /dev/null'],
-    ['cosign', verifyAttestationArgs(verify), ' > /dev/null']
+    ['cosign', verifyAttestationArgs(verify, 'vuln'), ' > /dev/null']
   ] as const
 }
 const DB_REPOSITORY_PLACEHOLDER = '@@DB@@'

@@ -7,7 +7,6 @@ export const SIGNATURE_TYPES = [
   'cosign container image signature',
   'https://sigstore.dev/cosign/sign/v1'
 ]
-export const VULN_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1'
 
 export interface VerifyOutput {
   count: number
@@ -85,35 +84,4 @@ export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput 
     problems.push('cosign verify found only attestations, no image signature')
   }
   return { count: signatures, problems, signer, tlogEntry }
-}
-
-/** Checks the DSSE envelopes of `cosign verify-attestation --type vuln` are vuln claims on `digest`. */
-export function checkAttestationOutput(stdout: string, digest: string): string[] {
-  const envelopes = jsonLines(stdout)
-    .filter((value) => !Array.isArray(value))
-    .map(object)
-  if (envelopes.length === 0) return ['cosign verify-attestation printed no attestation']
-  const problems: string[] = []
-  envelopes.forEach((envelope, i) => {
-    let statement: Json
-    try {
-      statement = object(
-        JSON.parse(Buffer.from(String(envelope['payload']), 'base64').toString('utf8'))
-      )
-    } catch {
-      problems.push(`attestation ${i + 1} has no readable in-toto statement`)
-      return
-    }
-    if (statement['predicateType'] !== VULN_PREDICATE_TYPE) {
-      problems.push(
-        `attestation ${i + 1} is a ${String(statement['predicateType'])}, not a vuln attestation`
-      )
-    }
-    const subjects = Array.isArray(statement['subject']) ? statement['subject'] : []
-    const hex = digest.replace(/^sha256:/, '')
-    if (!subjects.some((s) => object(object(s)['digest'])['sha256'] === hex)) {
-      problems.push(`attestation ${i + 1} is not about the resolved digest ${digest}`)
-    }
-  })
-  return problems
 }
