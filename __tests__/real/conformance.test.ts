@@ -74,12 +74,18 @@ function cosignLines(): Array<[string, string[]]> {
     lines.push([`sign ${name}`, signArgs({ ...base, keyRef: '/p/k', tlog })])
     lines.push([
       `attest ${name}`,
-      attestArgs({ pinnedRef: REF, keyRef: '/p/k', tlog, predicateFile: '/p/v.json' })
+      attestArgs({
+        pinnedRef: REF,
+        keyRef: '/p/k',
+        tlog,
+        predicateFile: '/p/v.json',
+        type: 'vuln'
+      })
     ])
   }
   for (const [name, verify] of VERIFY_ARGS_CASES) {
     lines.push([`verify ${name}`, verifyArgs(verify)])
-    lines.push([`verify-attestation ${name}`, verifyAttestationArgs(verify)])
+    lines.push([`verify-attestation ${name}`, verifyAttestationArgs(verify, 'vuln')])
   }
   lines.push(['signing-config create', signingConfigArgs('/p/signing-config.json')])
   lines.push(['public-key', publicKeyArgs('/p/cosign.key')])

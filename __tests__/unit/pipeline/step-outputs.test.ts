@@ -99,7 +99,13 @@ describe('writeOutputs', () => {
     }
     state.verify = {
       verified: true,
-      images: [{ target, verified: true, checks: ['signature by key SHA256:x'] }]
+      images: [
+        {
+          target,
+          verified: true,
+          checks: [{ check: 'signature', passed: true, detail: 'by key SHA256:x' }]
+        }
+      ]
     }
     writeOutputs(state, undefined)
     expect(outputs()).toMatchObject({
