@@ -1,5 +1,5 @@
-// The pipeline as a row of named phases: inputs → install → resolve → scan → gate → sign → attest
-// → verify → report. Only this function decides the step's outcome.
+// The pipeline as a row of named phases: inputs → install → resolve → plan (which platform images)
+// → scan → gate → sign → attest → verify → report. Only this function decides the step's outcome.
 import * as core from '@actions/core'
 import { signAndAttest, verifyImageSignature } from './pipeline/cosign-phase.js'
 import { describeError } from './errors.js'
@@ -8,6 +8,7 @@ import { getInputs } from './inputs/get-inputs.js'
 import type { Inputs } from './inputs/inputs.js'
 import { failureMessages } from './pipeline/run-result.js'
 import type { Step } from './types.js'
+import { logPlan, planTargets } from './pipeline/plan-phase.js'
 import { publish } from './pipeline/report-phase.js'
 import type { RunState } from './pipeline/run-state.js'
 import { gateImage, scanImage } from './pipeline/scan-phase.js'
@@ -73,9 +74,11 @@ async function pipeline(state: RunState): Promise<void> {
     const image = await core.group('Resolve image digest', () =>
       resolveImage(inputs.image, inputs.registryCredentials)
     )
-    core.info(`Every step names ${image.pinnedRef}`)
+    core.info(`Every step names ${image.pinnedRef} or a platform image listed in it`)
     state.image = image
   }
+  state.plan = planTargets(state)
+  logPlan(state.plan)
   await scanImage(state)
   await gateImage(state)
   const signer = await signAndAttest(state)

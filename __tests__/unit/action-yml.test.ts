@@ -36,7 +36,10 @@ const SPEC_INPUTS = [
   'ignore-file',
   'vex',
   'scanners',
+  'platforms',
+  // Deprecated: read as a one-entry `platforms`, so that an old workflow keeps its meaning.
   'platform',
+  'attestations',
   'image-source',
   'trivy-version',
   'cosign-version',

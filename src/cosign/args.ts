@@ -2,6 +2,7 @@
 // `repo@sha256:…`, so the digest signed is the digest scanned, and never carry a secret: the key
 // password travels as COSIGN_PASSWORD and registry credentials as a private DOCKER_CONFIG.
 import { listFlagValue } from '../tools/list-flag.js'
+import type { AttestationType } from '../types.js'
 
 /** How signatures reach (or skip) the transparency log; the route differs between cosign v2 and v3. */
 export type TlogMode =
@@ -26,11 +27,17 @@ export interface SignArgs {
 
 export interface ImageSignArgs extends SignArgs {
   annotations: Array<[string, string]>
-  recursive: boolean
 }
 
 export interface AttestArgs extends SignArgs {
   predicateFile: string
+  type: AttestationType
+}
+
+/** cosign's `--type` for each attestation: `vuln` is trivy's cosign-vuln predicate. */
+export const COSIGN_PREDICATE_TYPE: Record<AttestationType, string> = {
+  vuln: 'vuln',
+  sbom: 'cyclonedx'
 }
 
 /** Who must have signed: a public key, or a keyless identity and issuer (exact or regexp). */
@@ -107,12 +114,18 @@ export function annotationArg(key: string, value: string): string {
 export function signArgs(options: ImageSignArgs): string[] {
   const args = ['sign', ...signingArgs(options)]
   for (const [key, value] of options.annotations) args.push('-a', annotationArg(key, value))
-  if (options.recursive) args.push('--recursive')
+  // Never --recursive: it signs every manifest of an index, BuildKit's attestation manifests and
+  // platforms nobody scanned included. Each platform image is named by its own digest instead.
   return [...args, options.pinnedRef]
 }
 
 export function attestArgs(options: AttestArgs): string[] {
-  const typeArgs = ['--type', 'vuln', '--predicate', options.predicateFile]
+  const typeArgs = [
+    '--type',
+    COSIGN_PREDICATE_TYPE[options.type],
+    '--predicate',
+    options.predicateFile
+  ]
   return ['attest', ...signingArgs(options), ...typeArgs, options.pinnedRef]
 }
 
@@ -148,8 +161,9 @@ export function verifyArgs(options: VerifyArgs): string[] {
   return ['verify', ...verifyCommonArgs(options), '-o', 'json', options.pinnedRef]
 }
 
-export function verifyAttestationArgs(options: VerifyArgs): string[] {
-  return ['verify-attestation', '--type', 'vuln', ...verifyCommonArgs(options), options.pinnedRef]
+export function verifyAttestationArgs(options: VerifyArgs, type: AttestationType): string[] {
+  const typeArgs = ['--type', COSIGN_PREDICATE_TYPE[type]]
+  return ['verify-attestation', ...typeArgs, ...verifyCommonArgs(options), options.pinnedRef]
 }
 
 /** Lists what is attached to the image: signatures and attestations, and where they are stored. */

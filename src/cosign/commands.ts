@@ -16,7 +16,7 @@ import { ToolError } from '../errors.js'
 import type { KeyInput } from '../types.js'
 import { keyRef, keyRefEnvironment, publicKeyFingerprint, registerKeySecrets } from './keys.js'
 import { assertIdTokenAvailable, sigstoreIdToken, workflowIdentity } from './oidc.js'
-import type { ResolvedImage, SignResult, SignerInfo, TlogEntry } from '../types.js'
+import type { AttestationType, SignerInfo, TlogEntry } from '../types.js'
 import { storedRef } from './stored.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import { writePrivateFile } from '../secure-fs/private-file.js'
@@ -141,7 +141,7 @@ async function runSigning(
   signer: Signer,
   args: string[],
   what: string,
-  image: ResolvedImage
+  image: CosignImage
 ): Promise<string> {
   const idToken = signer.idToken ? await signer.idToken() : undefined
   const result = await runTool(
@@ -155,13 +155,28 @@ async function runSigning(
   return `${result.stdout}\n${result.stderr}`
 }
 
-/** Signs the pinned image; `signatureRef` is where the registry holds the signature (stored.ts). */
+/** One image digest to sign, attest or verify. */
+export interface CosignImage {
+  /** `registry/repository`. */
+  name: string
+  digest: string
+  /** `name@digest`: what every cosign call names. */
+  pinnedRef: string
+}
+
+/** What one sign or attest stored: where (stored.ts), and its transparency-log entry. */
+export interface Stored {
+  signatureRef: string
+  tlogEntry?: TlogEntry
+}
+
+/** Signs one pinned digest; `signatureRef` is where the registry holds the signature. */
 export async function signImage(
   cosign: CosignTool,
   signer: Signer,
-  image: ResolvedImage,
-  options: { annotations: Array<[string, string]>; recursive: boolean }
-): Promise<SignResult> {
+  image: CosignImage,
+  options: { annotations: Array<[string, string]> }
+): Promise<Stored> {
   const args = signArgs({
     pinnedRef: image.pinnedRef,
     keyRef: signer.keyRef,
@@ -170,29 +185,32 @@ export async function signImage(
   })
   const output = await runSigning(cosign, signer, args, 'sign', image)
   return {
-    signer: signer.info,
     signatureRef: await storedRef(cosign, image, 'sign'),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
 }
 
-/** Attaches the scan as a signed vuln attestation (`predicateFile`: trivy's cosign-vuln output). */
+/**
+ * Attaches one attestation to one pinned digest: `vuln` (trivy's cosign-vuln predicate) or `sbom`
+ * (a CycloneDX document), both converted from that digest's own scan report.
+ */
 export async function attestImage(
   cosign: CosignTool,
   signer: Signer,
-  image: ResolvedImage,
+  image: CosignImage,
+  type: AttestationType,
   predicateFile: string
-): Promise<SignResult> {
+): Promise<Stored> {
   const args = attestArgs({
     pinnedRef: image.pinnedRef,
     keyRef: signer.keyRef,
     tlog: signer.tlog,
-    predicateFile
+    predicateFile,
+    type
   })
-  const output = await runSigning(cosign, signer, args, 'attest', image)
+  const output = await runSigning(cosign, signer, args, `attest (${type})`, image)
   return {
-    signer: signer.info,
-    signatureRef: await storedRef(cosign, image, 'attest'),
+    signatureRef: await storedRef(cosign, image, type),
     tlogEntry: tlogEntryFrom(output, signer.tlog)
   }
 }

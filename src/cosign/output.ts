@@ -1,6 +1,6 @@
 // Reading what `cosign verify -o json` and `cosign verify-attestation` print. cosign's exit code
 // says the signature is valid for *some* claims; we also check the claims are about our digest.
-import type { SignerInfo, TlogEntry } from '../types.js'
+import type { AttestationType, SignerInfo, TlogEntry } from '../types.js'
 
 /** The payload types cosign writes: the simple-signing format (v2) and the v3 bundle format. */
 export const SIGNATURE_TYPES = [
@@ -8,6 +8,11 @@ export const SIGNATURE_TYPES = [
   'https://sigstore.dev/cosign/sign/v1'
 ]
 export const VULN_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1'
+/** The in-toto predicate type of each attestation the action makes (cosign's --type vuln, cyclonedx). */
+export const ATTESTATION_PREDICATE_TYPES: Record<AttestationType, string> = {
+  vuln: VULN_PREDICATE_TYPE,
+  sbom: 'https://cyclonedx.org/bom'
+}
 
 export interface VerifyOutput {
   count: number
@@ -87,8 +92,13 @@ export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput 
   return { count: signatures, problems, signer, tlogEntry }
 }
 
-/** Checks the DSSE envelopes of `cosign verify-attestation --type vuln` are vuln claims on `digest`. */
-export function checkAttestationOutput(stdout: string, digest: string): string[] {
+/** Checks the DSSE envelopes of `cosign verify-attestation --type …` are `type` claims on `digest`. */
+export function checkAttestationOutput(
+  stdout: string,
+  digest: string,
+  type: AttestationType
+): string[] {
+  const predicateType = ATTESTATION_PREDICATE_TYPES[type]
   const envelopes = jsonLines(stdout)
     .filter((value) => !Array.isArray(value))
     .map(object)
@@ -104,9 +114,9 @@ export function checkAttestationOutput(stdout: string, digest: string): string[]
       problems.push(`attestation ${i + 1} has no readable in-toto statement`)
       return
     }
-    if (statement['predicateType'] !== VULN_PREDICATE_TYPE) {
+    if (statement['predicateType'] !== predicateType) {
       problems.push(
-        `attestation ${i + 1} is a ${String(statement['predicateType'])}, not a vuln attestation`
+        `attestation ${i + 1} is a ${String(statement['predicateType'])}, not a ${type} attestation`
       )
     }
     const subjects = Array.isArray(statement['subject']) ? statement['subject'] : []

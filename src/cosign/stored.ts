@@ -6,13 +6,14 @@
 // which only the registry knows. `cosign tree` lists it with cosign's own registry access.
 import * as core from '@actions/core'
 import { cosignMajor, treeArgs } from './args.js'
-import type { ResolvedImage } from '../types.js'
+import { ATTESTATION_PREDICATE_TYPES } from './output.js'
+
 import { runTool, tail } from '../tools/exec.js'
 
 /** The predicate types cosign v3 gives its bundles (the `dev.sigstore.bundle.predicateType` annotation). */
 export const BUNDLE_PREDICATE_TYPES = {
   sign: 'https://sigstore.dev/cosign/sign/v1',
-  attest: 'https://cosign.sigstore.dev/attestation/vuln/v1'
+  ...ATTESTATION_PREDICATE_TYPES
 } as const
 
 export type StoredKind = keyof typeof BUNDLE_PREDICATE_TYPES
@@ -39,7 +40,7 @@ interface TreeTool {
 /** The reference of what `kind` stored for the image; '' (with a warning) when cosign lists none. */
 export async function storedRef(
   cosign: TreeTool,
-  image: ResolvedImage,
+  image: { name: string; digest: string; pinnedRef: string },
   kind: StoredKind
 ): Promise<string> {
   if (cosignMajor(cosign.version) < 3) {

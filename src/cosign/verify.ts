@@ -2,13 +2,13 @@
 // (VerifyResult.verified = false), which the caller reports and fails the step on, never a throw.
 import * as core from '@actions/core'
 import { verifyArgs, verifyAttestationArgs, type VerifyPolicy } from './args.js'
-import { callOptions, type CosignTool, type Signer } from './commands.js'
+import { callOptions, type CosignImage, type CosignTool, type Signer } from './commands.js'
 import { fingerprintOfFile, keyRef } from './keys.js'
 import { checkAttestationOutput, checkVerifyOutput } from './output.js'
 import { InputError } from '../errors.js'
 import { describeSigner } from '../signer.js'
 import { runTool, tail } from '../tools/exec.js'
-import type { KeyInput, ResolvedImage, SignerInfo, VerifyResult } from '../types.js'
+import type { AttestationType, KeyInput, SignerInfo, TlogEntry } from '../types.js'
 
 export interface VerifyOptions {
   publicKey?: KeyInput
@@ -16,8 +16,6 @@ export interface VerifyOptions {
   certificateIdentityRegexp?: string
   certificateOidcIssuer: string
   tlogUpload: boolean
-  /** Also check the vuln attestation (when `attest` is among the steps). */
-  attestation: boolean
 }
 
 export interface VerifySpec {
@@ -58,15 +56,28 @@ export function verifySpec(options: VerifyOptions, signed?: Signer): VerifySpec 
   )
 }
 
-/** Verifies the signature (and the vuln attestation when asked); never throws on a rejection. */
+/** One digest's verification: the signature, then each attestation type asked for. */
+export interface DigestVerification {
+  verified: boolean
+  checks: string[]
+  signer: SignerInfo
+  tlogEntry?: TlogEntry
+  failure?: string
+}
+
+/**
+ * Verifies one digest: its signature when `signature`, then each of `attestations`, each signed by
+ * the same signer and about this digest. Never throws on a rejection: that is a verdict.
+ */
 export async function verifyImage(
   cosign: CosignTool,
-  image: ResolvedImage,
+  image: CosignImage,
   spec: VerifySpec,
-  options: Pick<VerifyOptions, 'tlogUpload' | 'attestation'>
-): Promise<VerifyResult> {
+  options: { tlogUpload: boolean; signature: boolean; attestations: AttestationType[] }
+): Promise<DigestVerification> {
   const base = { pinnedRef: image.pinnedRef, policy: spec.policy, tlogUpload: options.tlogUpload }
-  const failed = (failure: string, checks: string[] = []): VerifyResult => ({
+  const checks: string[] = []
+  const failed = (failure: string): DigestVerification => ({
     verified: false,
     checks,
     signer: spec.signer,
@@ -74,43 +85,43 @@ export async function verifyImage(
   })
   // A public key given as `env://NAME` or a KMS URI needs its variables; nothing else does.
   const keyRef = spec.policy.kind === 'key' ? spec.policy.keyRef : undefined
-  const signature = await runTool(cosign.path, verifyArgs(base), {
-    ...callOptions(cosign, { keyRef }),
-    silent: true
-  })
-  if (signature.exitCode !== 0) {
-    return failed(
-      `no valid signature by ${describeSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
-    )
-  }
-  const parsed = checkVerifyOutput(signature.stdout, image.digest)
-  if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
-  const signer = parsed.signer ?? spec.signer
-  const checks = [
-    `signature by ${describeSigner(signer)}`,
-    `signed digest equals ${image.digest} in all ${parsed.count} signature(s)`,
-    parsed.tlogEntry
-      ? `transparency log entry ${parsed.tlogEntry.logIndex}`
-      : 'transparency log not checked (tlog-upload: false)'
-  ]
-  core.info(`cosign verify: ${checks.join('; ')}`)
-  if (options.attestation) {
-    const attestation = await runTool(cosign.path, verifyAttestationArgs(base), {
-      ...callOptions(cosign, { keyRef }),
-      silent: true
-    })
-    if (attestation.exitCode !== 0) {
+  const run = (args: string[]) =>
+    runTool(cosign.path, args, { ...callOptions(cosign, { keyRef }), silent: true })
+  let signer = spec.signer
+  let tlogEntry: TlogEntry | undefined
+  if (options.signature) {
+    const signature = await run(verifyArgs(base))
+    if (signature.exitCode !== 0) {
       return failed(
-        `no valid vuln attestation by ${describeSigner(spec.signer)} ` +
-          `(cosign: ${cosignError(attestation.stderr)})`,
-        checks
+        `no valid signature by ${describeSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
       )
     }
-    const problems = checkAttestationOutput(attestation.stdout, image.digest)
-    if (problems.length > 0) return failed(problems.join('; '), checks)
-    checks.push(`vuln attestation signed by the same signer for ${image.digest}`)
+    const parsed = checkVerifyOutput(signature.stdout, image.digest)
+    if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
+    signer = parsed.signer ?? spec.signer
+    tlogEntry = parsed.tlogEntry
+    checks.push(
+      `signature by ${describeSigner(signer)}`,
+      `signed digest equals ${image.digest} in all ${parsed.count} signature(s)`,
+      parsed.tlogEntry
+        ? `transparency log entry ${parsed.tlogEntry.logIndex}`
+        : 'transparency log not checked (tlog-upload: false)'
+    )
   }
-  return { verified: true, checks, signer, tlogEntry: parsed.tlogEntry }
+  for (const type of options.attestations) {
+    const attestation = await run(verifyAttestationArgs(base, type))
+    if (attestation.exitCode !== 0) {
+      return failed(
+        `no valid ${type} attestation by ${describeSigner(spec.signer)} ` +
+          `(cosign: ${cosignError(attestation.stderr)})`
+      )
+    }
+    const problems = checkAttestationOutput(attestation.stdout, image.digest, type)
+    if (problems.length > 0) return failed(problems.join('; '))
+    checks.push(`${type} attestation signed by the same signer for ${image.digest}`)
+  }
+  core.info(`cosign verify ${image.pinnedRef}: ${checks.join('; ')}`)
+  return { verified: true, checks, signer, tlogEntry }
 }
 
 /** cosign's own reason, once: its `Error:` line, else the end of its stderr. */

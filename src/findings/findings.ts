@@ -261,3 +261,25 @@ function sortWorstFirst(findings: Finding[]): Finding[] {
 export function asFindings(input: readonly Finding[] | TrivyReport): readonly Finding[] {
   return 'SchemaVersion' in input ? collectFindings(input) : input
 }
+
+/**
+ * What makes two findings the same across platform images: the same id in the same package
+ * version at the same place. The target is left out: it names the platform image's digest.
+ */
+export function findingKey(finding: Finding): string {
+  const { kind, id, pkg, installed, path } = finding
+  return `${kind}\u0000${id}\u0000${pkg ?? ''}\u0000${installed ?? ''}\u0000${path ?? ''}`
+}
+
+/** The findings of several platform images, each once (first seen wins), worst first. */
+export function distinctFindings(lists: readonly (readonly Finding[])[]): Finding[] {
+  if (lists.length === 1) return [...(lists[0] ?? [])]
+  const seen = new Map<string, Finding>()
+  for (const list of lists) {
+    for (const finding of list) {
+      const key = findingKey(finding)
+      if (!seen.has(key)) seen.set(key, finding)
+    }
+  }
+  return sortWorstFirst([...seen.values()])
+}

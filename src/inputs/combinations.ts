@@ -54,6 +54,17 @@ export const COMBINATION_RULES: readonly CombinationRule[] = [
     }
   },
   {
+    // The daemon, podman and a tarball hold one platform image under a name: there is no index.
+    name: 'several platforms need a registry image',
+    check: ({ platforms, imageSource }) =>
+      platforms.kind === 'list' && platforms.platforms.length > 1 && imageSource.kind !== 'registry'
+        ? new InputError(
+            'platforms',
+            `can list one platform only with image-source ${imageSource.kind}: several platform images are read from a registry index`
+          )
+        : undefined
+  },
+  {
     name: 'one identity input at a time',
     check: (inputs) =>
       inputs.certificateIdentity && inputs.certificateIdentityRegexp

@@ -1,14 +1,26 @@
-// The sign, attest and verify steps: cosign on the resolved digest only. Registry credentials
-// (when given as inputs) reach it through a private Docker config rather than any command line,
-// nothing is signed or attested unless the gate passed (signingBlocker), and verify defaults to
-// what this run signed.
-import type { CosignTool, Signer } from '../cosign/commands.js'
+// The sign, attest and verify steps: cosign on pinned digests only, one call per digest. Registry
+// credentials (when given as inputs) reach it through a private Docker config rather than any
+// command line, nothing is signed or attested unless the gate passed (signingBlocker), only what
+// was scanned is signed (signingTargets), and verify defaults to what this run signed.
+import type { CosignImage, CosignTool, Signer } from '../cosign/commands.js'
 import { attestImage, prepareSigner, signImage } from '../cosign/commands.js'
-import { verifyImage, verifySpec } from '../cosign/verify.js'
+import { verifyImage, verifySpec, type VerifySpec } from '../cosign/verify.js'
 import type { Inputs } from '../inputs/inputs.js'
-import type { ResolvedImage } from '../types.js'
+import type {
+  AttestationType,
+  ImageTarget,
+  ImageVerification,
+  ResolvedImage,
+  SignedImage
+} from '../types.js'
 import { writeDockerConfig } from '../registry/credentials.js'
-import { INDEX_NOT_SCANNED, signingBlocker, type RunState } from './run-state.js'
+import {
+  signingBlocker,
+  signingTargets,
+  type PlatformScan,
+  type RunState,
+  type ScanPlan
+} from './run-state.js'
 import { vulnPredicate } from './scan-phase.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
 import type { InstalledTool } from '../tools/install.js'
@@ -26,27 +38,22 @@ function cosignTool(inputs: Inputs, cosign: InstalledTool, image: ResolvedImage)
   return { ...tool, env: { DOCKER_CONFIG: dockerConfig } }
 }
 
-/** Signs and attests only what passed the gate; returns the signer for verify's defaults. */
+function cosignImage(image: ResolvedImage, target: ImageTarget): CosignImage {
+  return { name: image.name, digest: target.digest ?? image.digest, pinnedRef: target.ref }
+}
+
+/** Signs and attests only what was scanned and passed the gate; returns the signer for verify. */
 export async function signAndAttest(state: RunState): Promise<Signer | undefined> {
-  const { inputs, steps, image, scan } = state
+  const { inputs, steps, image, scans, plan } = state
   const { cosign, trivy } = state.tools
   const wanted = (['sign', 'attest'] as const).filter((step) => steps.isSelected(step))
-  if (!cosign || !image || wanted.length === 0) return
+  if (!cosign || !image || !plan || wanted.length === 0) return
   const cleared = wanted.filter((step) => {
     const blocker = signingBlocker(state, step)
     if (blocker) steps.skip(step, blocker)
     return !blocker
   })
-  if (wanted.some((step) => signingBlocker(state, step) === INDEX_NOT_SCANNED)) {
-    // The user asked for a signature and gets none: that fails the step, it is not a quiet skip.
-    throw new Error(
-      `${image.pinnedRef} is a multi-platform index and this run scanned one of its platforms: ` +
-        'imgsec-action never signs or attests an index, nor its platform images, on one ' +
-        'platform’s scan. Sign each platform image by its own digest (image: repo@sha256:…, ' +
-        'one matrix job per platform), or leave sign and attest out for this image.'
-    )
-  }
-  if (cleared.length === 0) return undefined
+  if (cleared.length === 0 || !scans) return undefined
   const tool = cosignTool(inputs, cosign, image)
   // Keyless: fails here, before cosign starts, when the job has no OIDC token.
   const signer = await prepareSigner(tool, {
@@ -55,45 +62,114 @@ export async function signAndAttest(state: RunState): Promise<Signer | undefined
     tlogUpload: inputs.tlogUpload
   })
   if (cleared.includes('sign')) {
-    const options = { annotations: inputs.annotations, recursive: inputs.recursive }
-    state.sign = await steps.run('sign', () => signImage(tool, signer, image, options))
-  }
-  if (cleared.includes('attest') && trivy && scan) {
-    state.attest = await steps.run('attest', async () =>
-      attestImage(tool, signer, image, await vulnPredicate(trivy, scan.reportFile))
+    const targets = signingTargets(
+      plan,
+      scans.map((scan) => scan.target),
+      inputs.recursive
     )
+    state.sign = await steps.run('sign', async () => {
+      const images: SignedImage[] = []
+      for (const target of targets) {
+        const stored = await signImage(tool, signer, cosignImage(image, target), {
+          annotations: inputs.annotations
+        })
+        images.push({ target, ...stored })
+      }
+      return { signer: signer.info, images }
+    })
+  }
+  if (cleared.includes('attest') && trivy) {
+    state.attest = await steps.run('attest', async () => {
+      const images: SignedImage[] = []
+      for (const scan of scans) {
+        for (const type of inputs.attestations) {
+          const predicate = await predicateFile(trivy, scan, type, scans.length > 1)
+          const target = cosignImage(image, scan.target)
+          const stored = await attestImage(tool, signer, target, type, predicate)
+          images.push({ target: scan.target, type, ...stored })
+        }
+      }
+      return { signer: signer.info, images }
+    })
   }
   return signer
+}
+
+/** Each attestation is made from that platform image's own report: no second scan. */
+async function predicateFile(
+  trivy: InstalledTool,
+  scan: PlatformScan,
+  type: AttestationType,
+  many: boolean
+): Promise<string> {
+  if (type === 'vuln') return vulnPredicate(trivy, scan, many)
+  if (!scan.sbomFile) throw new Error(`no SBOM was written for ${scan.target.ref}`)
+  return scan.sbomFile
+}
+
+/**
+ * What verify checks: the signature on each digest this run signed (without a sign step: the
+ * digests a sign with the same inputs would sign), and each attestation this run made on each
+ * scanned platform image.
+ */
+function verifyTargets(state: RunState, plan: ScanPlan) {
+  const signed = state.sign
+    ? state.sign.images.map((image) => image.target)
+    : signingTargets(plan, plan.targets, state.inputs.recursive)
+  const attestations: AttestationType[] = state.inputs.steps.has('attest')
+    ? state.inputs.attestations
+    : []
+  const attested = attestations.length > 0 ? plan.targets : []
+  const all = [...signed, ...attested.filter((target) => !signed.includes(target))]
+  return all.map((target) => ({
+    target,
+    signature: signed.includes(target),
+    attestations: attested.includes(target) ? attestations : []
+  }))
 }
 
 export async function verifyImageSignature(
   state: RunState,
   signer: Signer | undefined
 ): Promise<void> {
-  const { inputs, steps, image } = state
+  const { inputs, steps, image, plan } = state
   const cosign = state.tools.cosign
-  if (!cosign || !image || !steps.isSelected('verify')) return
+  if (!cosign || !image || !plan || !steps.isSelected('verify')) return
   if (steps.isSelected('sign') && !state.sign) {
     // verify checks what this run signed; with nothing signed there is nothing of ours to check.
     steps.skip('verify', `nothing was signed: ${signingBlocker(state, 'sign') ?? 'sign failed'}`)
     return
   }
-  const attestation = inputs.steps.has('attest')
-  const spec = verifySpec(
+  const spec: VerifySpec = verifySpec(
     {
       publicKey: inputs.cosignPublicKey,
       certificateIdentity: inputs.certificateIdentity,
       certificateIdentityRegexp: inputs.certificateIdentityRegexp,
       certificateOidcIssuer: inputs.certificateOidcIssuer,
-      tlogUpload: inputs.tlogUpload,
-      attestation
+      tlogUpload: inputs.tlogUpload
     },
     signer
   )
   const tool = cosignTool(inputs, cosign, image)
   state.verify = await steps.run(
     'verify',
-    () => verifyImage(tool, image, spec, { tlogUpload: inputs.tlogUpload, attestation }),
+    async () => {
+      const images: ImageVerification[] = []
+      // Keyless: the identity cosign saw in the certificate, rather than the pattern asked for.
+      let signerSeen = spec.signer
+      for (const { target, signature, attestations } of verifyTargets(state, plan)) {
+        const result = await verifyImage(tool, cosignImage(image, target), spec, {
+          tlogUpload: inputs.tlogUpload,
+          signature,
+          attestations
+        })
+        const { signer: digestSigner, ...verification } = result
+        if (result.verified) signerSeen = digestSigner
+        images.push({ target, ...verification })
+      }
+      const verified = images.length > 0 && images.every((image) => image.verified)
+      return { verified, signer: signerSeen, images }
+    },
     (result) => (result.verified ? 'passed' : 'failed')
   )
 }

@@ -5,6 +5,7 @@ import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import { describeError } from '../errors.js'
+import { distinctFindings } from '../findings/findings.js'
 import { formatImageRef, imageName } from '../registry/image-ref.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { writeOutputs } from './step-outputs.js'
@@ -27,7 +28,7 @@ export interface DockerfileLocation {
 export async function publish(state: RunState): Promise<void> {
   const { inputs } = state
   const dockerfile = attempt(state, 'read the dockerfile', () => dockerfileLocation(inputs))
-  const sarif = state.scan
+  const sarif = state.scans
     ? attempt(state, 'write the SARIF file', () => writeSarif(state, dockerfile))
     : undefined
   state.sarif = sarif
@@ -39,12 +40,17 @@ export async function publish(state: RunState): Promise<void> {
       await core.summary.addRaw(renderSummary(summary)).write()
     })
   }
-  if (inputs.annotate && state.scan && state.gate) {
+  if (inputs.annotate && state.scans && state.gate) {
     attempt(state, 'add annotations', () => annotate(state, dockerfile))
   }
   if (sarif && inputs.uploadSarif) {
     await attemptAsync(state, 'upload the SARIF to code scanning', () => upload(inputs, sarif))
   }
+}
+
+/** Interim (per-platform reports follow): every platform's findings, each once. */
+function allFindings(state: RunState) {
+  return distinctFindings((state.scans ?? []).map((scan) => scan.findings))
 }
 
 function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummaryInput {
@@ -54,13 +60,13 @@ function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummar
     image: state.image,
     steps: state.steps.all(),
     gate: state.gate,
-    findings: state.scan?.findings,
+    findings: allFindings(state),
     sarif: sarif && {
       file: inputs.sarifFile,
       resultCount: sarif.resultCount,
       truncated: sarif.truncated
     },
-    reportFile: state.scan?.reportFile,
+    reportFile: state.scans?.[0]?.reportFile,
     filters: {
       ignoreFile: inputs.ignoreFile && workspacePath(inputs, inputs.ignoreFile),
       vex: inputs.vex.map((vex) => workspacePath(inputs, vex))
@@ -78,9 +84,9 @@ function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummar
  * own failure carries its title and place (see main.ts), so a failed gate reads as one error.
  */
 function annotate(state: RunState, dockerfile: DockerfileLocation | undefined): void {
-  const { scan, gate } = state
-  if (!scan || !gate) return
-  const annotations = buildAnnotations(scan.findings, gate, {
+  const { gate } = state
+  if (!state.scans || !gate) return
+  const annotations = buildAnnotations(allFindings(state), gate, {
     dockerfile: dockerfile && { path: dockerfile.uri, line: dockerfile.line },
     image: formatImageRef(state.inputs.image),
     warningsLeft: MAX_ANNOTATIONS_PER_LEVEL - operationalWarnings(state)
@@ -110,8 +116,8 @@ function dockerfileLocation(inputs: Inputs): DockerfileLocation | undefined {
 }
 
 function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined): SarifBuild {
-  const { inputs, scan, tools } = state
-  const build = buildSarif(scan?.findings ?? [], {
+  const { inputs, tools } = state
+  const build = buildSarif(allFindings(state), {
     toolVersion: tools.trivy?.version ?? inputs.trivy.version,
     category: inputs.sarifCategory,
     imageName: imageName(inputs.image),

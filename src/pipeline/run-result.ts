@@ -10,7 +10,7 @@ export type GateOutput = 'passed' | 'failed' | 'skipped' | 'error'
 /** What the `gate` output says: `error` whenever the scan was asked for but gave no report. */
 export function gateOutput(state: RunState): GateOutput {
   if (state.gate) return state.gate.verdict
-  if (state.inputs.steps.has('scan') && !state.scan) return 'error'
+  if (state.inputs.steps.has('scan') && !state.scans) return 'error'
   return 'skipped'
 }
 
@@ -36,7 +36,7 @@ export function failureMessages(state: RunState): string[] {
   const verify = state.verify
   if (verify && !verify.verified) {
     messages.push(
-      `Verification failed for ${imageLabel(state)}: ${verify.failure ?? 'no valid signature'}`
+      `Verification failed for ${imageLabel(state)}: ${verify.images.find((image) => !image.verified)?.failure ?? 'no valid signature'}`
     )
   }
   messages.push(...state.reportFailures)

@@ -6,7 +6,8 @@ import { evaluateGate } from '../findings/gate.js'
 import type { RunState } from './run-state.js'
 
 export function writeOutputs(state: RunState, sarifFile: string | undefined): void {
-  const { image, scan, tools, inputs } = state
+  const { image, tools, inputs } = state
+  const scan = state.scans?.[0]
   // Counts come from the report even when the gate step was not selected.
   const gate = state.gate ?? (scan ? evaluateGate(scan.findings, 'NONE') : undefined)
   core.setOutput('digest', image?.digest ?? '')
@@ -29,7 +30,7 @@ export function writeOutputs(state: RunState, sarifFile: string | undefined): vo
   core.setOutput('signed', String(state.sign !== undefined))
   core.setOutput('attested', String(state.attest !== undefined))
   core.setOutput('verified', String(state.verify?.verified === true))
-  core.setOutput('signature-ref', state.sign?.signatureRef ?? '')
+  core.setOutput('signature-ref', state.sign?.images[0]?.signatureRef ?? '')
   core.setOutput('trivy-version', tools.trivy?.version ?? inputs.trivy.version)
   core.setOutput('cosign-version', tools.cosign?.version ?? inputs.cosign.version)
 }

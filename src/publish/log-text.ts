@@ -56,16 +56,21 @@ export function renderLogText(input: RunSummaryInput): string {
   const t = input.sarif?.truncated
   if (t) lines.push(`SARIF: kept the ${t.kept} most severe of ${t.total} findings (${t.reason})`)
   if (input.sign)
-    lines.push(`Signed by ${describeSigner(input.sign.signer)}: ${input.sign.signatureRef}`)
+    lines.push(
+      `Signed by ${describeSigner(input.sign.signer)}: ${input.sign.images.map((i) => i.signatureRef).join(', ')}`
+    )
   if (input.attest)
-    lines.push(`Attested by ${describeSigner(input.attest.signer)}: ${input.attest.signatureRef}`)
+    lines.push(
+      `Attested by ${describeSigner(input.attest.signer)}: ${input.attest.images.map((i) => i.signatureRef).join(', ')}`
+    )
   if (input.verify) {
     lines.push(
       input.verify.verified
         ? 'Signature verified'
-        : `Signature NOT verified: ${input.verify.failure ?? 'see above'}`
+        : `Signature NOT verified: ${input.verify.images.find((i) => !i.verified)?.failure ?? 'see above'}`
     )
-    for (const check of input.verify.checks) lines.push(`  checked: ${check}`)
+    for (const check of input.verify.images.flatMap((i) => i.checks))
+      lines.push(`  checked: ${check}`)
   }
   // Report values end up in the log: drop control characters that could forge log commands.
   // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -20,13 +20,20 @@ function signSection(heading: string, result: SignResult): string {
     ['', ''],
     [
       ['Signed by', signerCell(result.signer)],
-      ['Stored at', code(result.signatureRef)],
-      ['Transparency log', tlogCell(result.tlogEntry)]
+      ['Stored at', result.images.map((i) => code(i.signatureRef)).join('<br>')],
+      ['Transparency log', tlogCell(result.images[0]?.tlogEntry)]
     ]
   )}`
 }
 
-function verifySection(verify: VerifyResult): string {
+function verifySection(result: VerifyResult): string {
+  const failed = result.images.find((i) => !i.verified)
+  const verify = {
+    ...result,
+    tlogEntry: result.images[0]?.tlogEntry,
+    failure: failed?.failure,
+    checks: result.images.flatMap((i) => i.checks)
+  }
   const rows: string[][] = []
   if (verify.signer) rows.push(['Signer', signerCell(verify.signer)])
   if (verify.tlogEntry) rows.push(['Transparency log', tlogCell(verify.tlogEntry)])

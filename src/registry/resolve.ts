@@ -4,39 +4,19 @@ import * as core from '@actions/core'
 import { RegistryClient, type RegistryFetchOptions } from '@sigstore/oci/dist/registry.js'
 import type { ImageRef, ResolvedImage } from '../types.js'
 import { registryCredentials, type RegistryCredentials } from './credentials.js'
-import { DIGEST, DOCKER_HUB, formatImageRef, imageName, isLoopbackRegistry } from './image-ref.js'
+import { DIGEST, formatImageRef, imageName } from './image-ref.js'
+import { INDEX_MEDIA_TYPES, listPlatformImages, MANIFEST_MEDIA_TYPES } from './platforms.js'
+import { apiHost, FETCH_TIMEOUT_MS, RegistryStatusError, registryFetch } from './registry-fetch.js'
 
-const MANIFEST_MEDIA_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json'
-]
-const INDEX_MEDIA_TYPES = new Set([MANIFEST_MEDIA_TYPES[0], MANIFEST_MEDIA_TYPES[2]])
 // Retries cover 5xx/429 and dropped connections; the timeout keeps a dead registry from hanging the
 // job. Proxies come from HTTPS_PROXY/NO_PROXY (make-fetch-happen reads them when none is given).
-const FETCH_OPTIONS = { retry: { retries: 2, minTimeout: 300 }, timeout: 30000 }
+const FETCH_OPTIONS = { retry: { retries: 2, minTimeout: 300 }, timeout: FETCH_TIMEOUT_MS }
 // The package's type is a Pick over make-fetch-happen's options, whose types it does not ship.
 const CLIENT_OPTIONS = FETCH_OPTIONS as Partial<RegistryFetchOptions> as RegistryFetchOptions
 
 interface ManifestHead {
   digest: string
   mediaType: string
-}
-
-/** An HTTP status that the registry answered with, as opposed to a network failure. */
-class RegistryStatusError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message)
-  }
-}
-
-/** The host that serves the registry API: Docker Hub's is not the name images use. */
-function apiHost(registry: string): string {
-  return registry === DOCKER_HUB ? 'registry-1.docker.io' : registry
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -62,29 +42,9 @@ function networkCause(error: unknown): string | undefined {
  * GHCR). The OCI client's signIn cannot do this: it probes with a push request and always sends
  * basic credentials to the token server.
  */
-async function anonymousManifestHead(registry: string, repository: string, reference: string) {
-  const signal = AbortSignal.timeout(FETCH_OPTIONS.timeout)
-  const scheme = isLoopbackRegistry(registry) ? 'http' : 'https'
-  const url = `${scheme}://${apiHost(registry)}/v2/${repository}/manifests/${reference}`
+function anonymousManifestHead(ref: ImageRef, reference: string): Promise<Response> {
   const accept = MANIFEST_MEDIA_TYPES.join(',')
-  const probe = await fetch(url, { method: 'HEAD', headers: { Accept: accept }, signal })
-  const challenge = probe.headers.get('www-authenticate') ?? ''
-  const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1] ?? ''
-  if (probe.status !== 401 || !/^bearer /i.test(challenge) || !param('realm')) {
-    return probe
-  }
-  const tokenUrl = new URL(param('realm'))
-  if (param('service')) tokenUrl.searchParams.set('service', param('service'))
-  tokenUrl.searchParams.set('scope', `repository:${repository}:pull`)
-  const tokenResponse = await fetch(tokenUrl, { signal })
-  if (!tokenResponse.ok) return tokenResponse
-  const body = (await tokenResponse.json()) as { token?: string; access_token?: string }
-  const token = body.token ?? body.access_token ?? ''
-  return fetch(url, {
-    method: 'HEAD',
-    headers: { Accept: accept, Authorization: `Bearer ${token}` },
-    signal
-  })
+  return registryFetch(ref, `manifests/${reference}`, { method: 'HEAD', accept })
 }
 
 /** HEAD of the manifest, signing in only when the registry asks for it (401). */
@@ -104,7 +64,7 @@ async function headManifest(
     await client.signIn(credentials)
     return client.checkManifest(reference)
   }
-  const response = await anonymousManifestHead(ref.registry, ref.repository, reference)
+  const response = await anonymousManifestHead(ref, reference)
   if (response.status !== 200) {
     throw new RegistryStatusError(response.status, `HTTP ${response.status} from ${response.url}`)
   }
@@ -171,13 +131,23 @@ export async function resolveImage(
     )
   }
   const mediaType = (head.mediaType.split(';')[0] ?? '').trim()
+  const isIndex = INDEX_MEDIA_TYPES.has(mediaType)
   const name = imageName(ref)
+  let platformImages
+  try {
+    platformImages = await listPlatformImages(ref, digest, isIndex, shown, lookup.credentials)
+  } catch (error) {
+    // The listing's own messages (nested index, empty index…) already name the image.
+    if (statusOf(error) === undefined && networkCause(error) === undefined) throw error
+    throw resolutionError(error, shown, ref.registry, lookup.credentials !== undefined)
+  }
   return {
     ref: { ...ref, digest },
     name,
     digest,
     pinnedRef: `${name}@${digest}`,
     mediaType,
-    isIndex: INDEX_MEDIA_TYPES.has(mediaType)
+    isIndex,
+    platformImages
   }
 }
