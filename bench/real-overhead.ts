@@ -19,6 +19,7 @@ import {
   verifyAttestationArgs,
   type TlogMode
 } from '../src/cosign/args.js'
+import { downloadDbArgs } from '../src/trivy/db-download.js'
 import { buildScanArgs } from '../src/trivy/scan.js'
 import {
   actionDirs,
@@ -51,6 +52,8 @@ function toolCalls(
   cacheDir: string
 ) {
   const tlog: TlogMode = { upload: false, signingConfig: false }
+  const dbRepositories = [DB_REPOSITORY_PLACEHOLDER]
+  const download = downloadDbArgs({ dbRepositories, cacheDir, auths: [] })
   const scan = buildScanArgs({
     target: PINNED,
     source: { kind: 'registry' },
@@ -58,7 +61,9 @@ function toolCalls(
     scanners: ['vuln'],
     ignoreUnfixed: false,
     vex: [],
-    dbRepositories: [DB_REPOSITORY_PLACEHOLDER],
+    listAllPackages: false,
+    skipDbUpdate: true,
+    dbRepositories,
     cacheDir
   })
   const convert = ['convert', '--format', 'cosign-vuln', '--output', files.predicate, files.report]
@@ -66,14 +71,14 @@ function toolCalls(
     pinnedRef: PINNED,
     keyRef: files.key,
     tlog,
-    annotations: [],
-    recursive: false
+    annotations: []
   })
   const attest = attestArgs({
     pinnedRef: PINNED,
     keyRef: files.key,
     tlog,
-    predicateFile: files.predicate
+    predicateFile: files.predicate,
+    type: 'vuln'
   })
   const verify = {
     pinnedRef: PINNED,
@@ -81,13 +86,14 @@ function toolCalls(
     tlogUpload: false
   }
   return [
+    ['trivy', download, ''],
     ['trivy', scan, ''],
     ['trivy', convert, ''],
     ['cosign', sign, ''],
     ['cosign', attest, ''],
     ['cosign', publicKeyArgs(files.key), ` > ${quote(files.pub)}`],
     ['cosign', verifyArgs(verify), ' > /dev/null'],
-    ['cosign', verifyAttestationArgs(verify), ' > /dev/null']
+    ['cosign', verifyAttestationArgs(verify, 'vuln'), ' > /dev/null']
   ] as const
 }
 const DB_REPOSITORY_PLACEHOLDER = '@@DB@@'
