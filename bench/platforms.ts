@@ -11,6 +11,7 @@ import { OFFLINE_ENV } from '../__tests__/harness/real/world.js'
 import { parseCommandFile } from '../__tests__/harness/runner.js'
 import {
   actionDirs,
+  groupMs,
   logText,
   removeDirs,
   runMainStep,
@@ -28,7 +29,14 @@ export interface PlatformFigures {
   single: Spread
   /** index / single per pair of runs. */
   ratio: Spread
+  /** The Scan step alone (its log group: the DB check once, then the scans), index / single. */
+  scan: { index: Spread; single: Spread; ratio: Spread }
   platforms: number
+}
+
+interface Timing {
+  wallMs: number
+  scanMs: number
 }
 
 /** Runs the main step and checks it did what the figure says: exit 0, one scan per platform. */
@@ -36,7 +44,7 @@ async function timedRun(
   dirs: ActionDirs,
   inputs: Record<string, string>,
   platforms: number
-): Promise<number> {
+): Promise<Timing> {
   const run: TimedRun = await runMainStep(dirs, inputs, OFFLINE_ENV)
   const outputs = parseCommandFile(readFileSync(join(dirs.root, 'output'), 'utf8'))
   const scanned = JSON.parse(outputs['platforms'] || '[]') as unknown[]
@@ -46,7 +54,7 @@ async function timedRun(
         `scanned (expected ${platforms}):\n${logText(run)}\n${run.stderr}`
     )
   }
-  return run.wallMs
+  return { wallMs: run.wallMs, scanMs: groupMs(run, 'Scan') }
 }
 
 export async function measurePlatforms(world: RealWorld, runs: number): Promise<PlatformFigures> {
@@ -68,24 +76,24 @@ export async function measurePlatforms(world: RealWorld, runs: number): Promise<
     // Warm-up: fills the tool cache and the trivy DB cache of RUNNER_TEMP that both sides share.
     await timedRun(dirs, inputs(index.ref), BENCH_PLATFORMS.length)
     await timedRun(dirs, inputs(single.ref), 1)
-    const indexMs: number[] = []
-    const singleMs: number[] = []
+    const indexRuns: Timing[] = []
+    const singleRuns: Timing[] = []
     for (let i = 0; i < runs; i++) {
       // Alternate which side goes first, so a machine that slows down over time favours neither.
       for (const side of i % 2 ? ['single', 'index'] : ['index', 'single']) {
         if (side === 'index') {
-          indexMs.push(await timedRun(dirs, inputs(index.ref), BENCH_PLATFORMS.length))
+          indexRuns.push(await timedRun(dirs, inputs(index.ref), BENCH_PLATFORMS.length))
         } else {
-          singleMs.push(await timedRun(dirs, inputs(single.ref), 1))
+          singleRuns.push(await timedRun(dirs, inputs(single.ref), 1))
         }
       }
     }
-    return {
-      index: spread(indexMs),
-      single: spread(singleMs),
-      ratio: spread(indexMs.map((ms, i) => ms / (singleMs[i] as number))),
-      platforms: BENCH_PLATFORMS.length
-    }
+    const figures = (key: keyof Timing) => ({
+      index: spread(indexRuns.map((run) => run[key])),
+      single: spread(singleRuns.map((run) => run[key])),
+      ratio: spread(indexRuns.map((run, i) => run[key] / (singleRuns[i] as Timing)[key]))
+    })
+    return { ...figures('wallMs'), scan: figures('scanMs'), platforms: BENCH_PLATFORMS.length }
   } finally {
     removeDirs(dirs)
   }
