@@ -19,8 +19,8 @@ import {
   verifyAttestationArgs,
   type TlogMode
 } from '../src/cosign/args.js'
-import { downloadDbArgs } from '../src/trivy/db-download.js'
 import { buildScanArgs } from '../src/trivy/scan.js'
+import { downloadDbArgs } from '../src/trivy/db-download.js'
 import {
   actionDirs,
   logText,
@@ -52,8 +52,7 @@ function toolCalls(
   cacheDir: string
 ) {
   const tlog: TlogMode = { upload: false, signingConfig: false }
-  const dbRepositories = [DB_REPOSITORY_PLACEHOLDER]
-  const download = downloadDbArgs({ dbRepositories, cacheDir, auths: [] })
+  const db = downloadDbArgs({ dbRepositories: [DB_REPOSITORY_PLACEHOLDER], cacheDir, auths: [] })
   const scan = buildScanArgs({
     target: PINNED,
     source: { kind: 'registry' },
@@ -63,7 +62,7 @@ function toolCalls(
     vex: [],
     listAllPackages: false,
     skipDbUpdate: true,
-    dbRepositories,
+    dbRepositories: [DB_REPOSITORY_PLACEHOLDER],
     cacheDir
   })
   const convert = ['convert', '--format', 'cosign-vuln', '--output', files.predicate, files.report]
@@ -86,7 +85,7 @@ function toolCalls(
     tlogUpload: false
   }
   return [
-    ['trivy', download, ''],
+    ['trivy', db, ''],
     ['trivy', scan, ''],
     ['trivy', convert, ''],
     ['cosign', sign, ''],

@@ -58,6 +58,7 @@ function processReport(file: string): number {
       name: IMAGE,
       digest: DIGEST,
       pinnedRef: `${IMAGE}@${DIGEST}`,
+      platformImages: [{ platform: 'linux/amd64', digest: DIGEST }],
       mediaType: 'application/vnd.oci.image.index.v1+json',
       isIndex: true,
       platformImages: [{ platform: 'linux/amd64', digest: 'sha256:' + 'cd34'.repeat(16) }]

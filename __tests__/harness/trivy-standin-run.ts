@@ -132,6 +132,8 @@ export function scanOptions(
     scanners: ['vuln'],
     ignoreUnfixed: false,
     vex: [],
+    listAllPackages: false,
+    skipDbUpdate: false,
     dbRepositories: [],
     cacheDir: join(work, 'cache'),
     ...overrides
