@@ -91,6 +91,13 @@ function sbomPackages(bom: unknown): string[] {
 
 const names = (packages: ApkPackage[]): string[] => packages.map((p) => p.name).sort()
 
+/** The summary's table row of one platform (`| linux/arm64 | … |`), if it has one. */
+function platformRow(run: ActionRun, platform: string): string | undefined {
+  return run.summary
+    .split('\n')
+    .find((line) => line.replace(/\s+/g, '').startsWith(`|${platform}|`))
+}
+
 describe('an index whose linux/arm64 image has criticals and whose linux/amd64 image has none, fail-on: high', () => {
   let run: ActionRun
   let image: RealImage
@@ -130,9 +137,11 @@ describe('an index whose linux/arm64 image has criticals and whose linux/amd64 i
     const errors = errorLines(run).join('\n')
     expect(errors).toContain('linux/arm64')
     expect(errors).not.toContain('linux/amd64')
-    const arm64Row = run.summary.split('\n').find((line) => line.includes('linux/arm64'))
-    expect(arm64Row).toBeDefined()
-    expect(run.summary).toContain('linux/amd64')
+    const verdictLine = run.summary.split('\n').find((line) => /gate/i.test(line)) ?? ''
+    expect(verdictLine).toContain('linux/arm64')
+    expect(verdictLine).not.toContain('linux/amd64')
+    expect(platformRow(run, 'linux/arm64')).toMatch(/failed/)
+    expect(platformRow(run, 'linux/amd64')).toMatch(/passed/)
   })
 
   it('scanned each platform image by its own digest, with its own verdict and counts', async () => {
@@ -259,6 +268,12 @@ describe('an index with every platform clean (and BuildKit attestation manifests
       await registryPlatforms(image)
     )
     expect(platforms.map((p) => p.verdict)).toEqual(['passed', 'passed'])
+    for (const platform of Object.keys(image.packages)) {
+      expect([platform, platformRow(run, platform)]).toEqual([
+        platform,
+        expect.stringMatching(/passed/)
+      ])
+    }
     const files = sbomFiles(run)
     expect(files).toHaveLength(2)
     expect(platforms.map((p) => p['sbom-file'])).toEqual(files)
