@@ -1,13 +1,15 @@
 // The pipeline as a row of named phases: inputs → install → resolve → plan (which platform images)
 // → scan → gate → sign → attest → verify → report. Only this function decides the step's outcome.
 import * as core from '@actions/core'
-import { signAndAttest, verifyImageSignature } from './pipeline/cosign-phase.js'
+import { signAndAttest } from './pipeline/cosign-phase.js'
+import { verifyImageSignature } from './pipeline/verify-phase.js'
 import { describeError } from './errors.js'
 import { resolveImage } from './registry/resolve.js'
 import { getInputs } from './inputs/get-inputs.js'
 import type { Inputs } from './inputs/inputs.js'
 import { failureMessages } from './pipeline/run-result.js'
 import type { Step } from './types.js'
+import { readBaseline } from './pipeline/baseline-phase.js'
 import { logPlan, planTargets } from './pipeline/plan-phase.js'
 import { publish } from './pipeline/report-phase.js'
 import type { RunState } from './pipeline/run-state.js'
@@ -60,6 +62,8 @@ export async function run(): Promise<void> {
 async function pipeline(state: RunState): Promise<void> {
   const { inputs } = state
   const needed = new Set([...inputs.steps].flatMap((step) => TOOLS_OF_STEP[step]))
+  // A baseline's vuln attestation is verified with cosign before the gate.
+  if (inputs.baselineImage) needed.add('cosign')
   state.tools = await core.group('Install tools', () =>
     installTools(
       {
@@ -80,6 +84,7 @@ async function pipeline(state: RunState): Promise<void> {
   state.plan = planTargets(state)
   logPlan(state.plan)
   await scanImage(state)
+  await readBaseline(state)
   await gateImage(state)
   const signer = await signAndAttest(state)
   await verifyImageSignature(state, signer)

@@ -104,12 +104,21 @@ export interface SignResult {
   images: SignedImage[]
 }
 
+/** One check of verify's policy, as the `verification` output and the reports show it. */
+export interface VerificationCheck {
+  /** What was checked: `signature`, `vuln attestation`, `scan age`, `attested findings`… */
+  check: string
+  passed: boolean
+  /** One sentence: what was found, and on failure what was required. */
+  detail: string
+}
+
 /** Verification of one image digest. */
 export interface ImageVerification {
   target: ImageTarget
+  /** True when every check passed. */
   verified: boolean
-  /** What was checked, one sentence each ("signature by key SHA256:ab…", "digest equals sha256:…"). */
-  checks: string[]
+  checks: VerificationCheck[]
   tlogEntry?: TlogEntry
   /** Why verification failed, when it did. */
   failure?: string

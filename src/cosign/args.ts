@@ -3,6 +3,7 @@
 // password travels as COSIGN_PASSWORD and registry credentials as a private DOCKER_CONFIG.
 import { listFlagValue } from '../tools/list-flag.js'
 import type { AttestationType } from '../types.js'
+import { COSIGN_TYPE_NAMES } from './attestation.js'
 
 /** How signatures reach (or skip) the transparency log; the route differs between cosign v2 and v3. */
 export type TlogMode =
@@ -32,12 +33,6 @@ export interface ImageSignArgs extends SignArgs {
 export interface AttestArgs extends SignArgs {
   predicateFile: string
   type: AttestationType
-}
-
-/** cosign's `--type` for each attestation: `vuln` is trivy's cosign-vuln predicate. */
-export const COSIGN_PREDICATE_TYPE: Record<AttestationType, string> = {
-  vuln: 'vuln',
-  sbom: 'cyclonedx'
 }
 
 /** Who must have signed: a public key, or a keyless identity and issuer (exact or regexp). */
@@ -120,12 +115,7 @@ export function signArgs(options: ImageSignArgs): string[] {
 }
 
 export function attestArgs(options: AttestArgs): string[] {
-  const typeArgs = [
-    '--type',
-    COSIGN_PREDICATE_TYPE[options.type],
-    '--predicate',
-    options.predicateFile
-  ]
+  const typeArgs = ['--type', COSIGN_TYPE_NAMES[options.type], '--predicate', options.predicateFile]
   return ['attest', ...signingArgs(options), ...typeArgs, options.pinnedRef]
 }
 
@@ -162,7 +152,7 @@ export function verifyArgs(options: VerifyArgs): string[] {
 }
 
 export function verifyAttestationArgs(options: VerifyArgs, type: AttestationType): string[] {
-  const typeArgs = ['--type', COSIGN_PREDICATE_TYPE[type]]
+  const typeArgs = ['--type', COSIGN_TYPE_NAMES[type]]
   return ['verify-attestation', ...typeArgs, ...verifyCommonArgs(options), options.pinnedRef]
 }
 

@@ -1,18 +1,12 @@
 // Reading what `cosign verify -o json` and `cosign verify-attestation` print. cosign's exit code
 // says the signature is valid for *some* claims; we also check the claims are about our digest.
-import type { AttestationType, SignerInfo, TlogEntry } from '../types.js'
+import type { SignerInfo, TlogEntry } from '../types.js'
 
 /** The payload types cosign writes: the simple-signing format (v2) and the v3 bundle format. */
 export const SIGNATURE_TYPES = [
   'cosign container image signature',
   'https://sigstore.dev/cosign/sign/v1'
 ]
-export const VULN_PREDICATE_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1'
-/** The in-toto predicate type of each attestation the action makes (cosign's --type vuln, cyclonedx). */
-export const ATTESTATION_PREDICATE_TYPES: Record<AttestationType, string> = {
-  vuln: VULN_PREDICATE_TYPE,
-  sbom: 'https://cyclonedx.org/bom'
-}
 
 export interface VerifyOutput {
   count: number
@@ -90,40 +84,4 @@ export function checkVerifyOutput(stdout: string, digest: string): VerifyOutput 
     problems.push('cosign verify found only attestations, no image signature')
   }
   return { count: signatures, problems, signer, tlogEntry }
-}
-
-/** Checks the DSSE envelopes of `cosign verify-attestation --type …` are `type` claims on `digest`. */
-export function checkAttestationOutput(
-  stdout: string,
-  digest: string,
-  type: AttestationType
-): string[] {
-  const predicateType = ATTESTATION_PREDICATE_TYPES[type]
-  const envelopes = jsonLines(stdout)
-    .filter((value) => !Array.isArray(value))
-    .map(object)
-  if (envelopes.length === 0) return ['cosign verify-attestation printed no attestation']
-  const problems: string[] = []
-  envelopes.forEach((envelope, i) => {
-    let statement: Json
-    try {
-      statement = object(
-        JSON.parse(Buffer.from(String(envelope['payload']), 'base64').toString('utf8'))
-      )
-    } catch {
-      problems.push(`attestation ${i + 1} has no readable in-toto statement`)
-      return
-    }
-    if (statement['predicateType'] !== predicateType) {
-      problems.push(
-        `attestation ${i + 1} is a ${String(statement['predicateType'])}, not a ${type} attestation`
-      )
-    }
-    const subjects = Array.isArray(statement['subject']) ? statement['subject'] : []
-    const hex = digest.replace(/^sha256:/, '')
-    if (!subjects.some((s) => object(object(s)['digest'])['sha256'] === hex)) {
-      problems.push(`attestation ${i + 1} is not about the resolved digest ${digest}`)
-    }
-  })
-  return problems
 }

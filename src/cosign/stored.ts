@@ -6,14 +6,14 @@
 // which only the registry knows. `cosign tree` lists it with cosign's own registry access.
 import * as core from '@actions/core'
 import { cosignMajor, treeArgs } from './args.js'
-import { ATTESTATION_PREDICATE_TYPES } from './output.js'
+import { PREDICATE_TYPES } from './attestation.js'
 
 import { runTool, tail } from '../tools/exec.js'
 
 /** The predicate types cosign v3 gives its bundles (the `dev.sigstore.bundle.predicateType` annotation). */
 export const BUNDLE_PREDICATE_TYPES = {
   sign: 'https://sigstore.dev/cosign/sign/v1',
-  ...ATTESTATION_PREDICATE_TYPES
+  ...PREDICATE_TYPES
 } as const
 
 export type StoredKind = keyof typeof BUNDLE_PREDICATE_TYPES

@@ -4,11 +4,18 @@ import * as core from '@actions/core'
 import { verifyArgs, verifyAttestationArgs, type VerifyPolicy } from './args.js'
 import { callOptions, type CosignImage, type CosignTool, type Signer } from './commands.js'
 import { fingerprintOfFile, keyRef } from './keys.js'
-import { checkAttestationOutput, checkVerifyOutput } from './output.js'
+import { readAttestations } from './attestation.js'
+import { checkVerifyOutput } from './output.js'
 import { InputError } from '../errors.js'
 import { describeSigner } from '../signer.js'
 import { runTool, tail } from '../tools/exec.js'
-import type { AttestationType, KeyInput, SignerInfo, TlogEntry } from '../types.js'
+import type {
+  AttestationType,
+  KeyInput,
+  SignerInfo,
+  TlogEntry,
+  VerificationCheck
+} from '../types.js'
 
 export interface VerifyOptions {
   publicKey?: KeyInput
@@ -56,33 +63,31 @@ export function verifySpec(options: VerifyOptions, signed?: Signer): VerifySpec 
   )
 }
 
-/** One digest's verification: the signature, then each attestation type asked for. */
+/** One digest's verification: each check, and what the verified attestations hold. */
 export interface DigestVerification {
   verified: boolean
-  checks: string[]
+  checks: VerificationCheck[]
   signer: SignerInfo
   tlogEntry?: TlogEntry
-  failure?: string
+  /** The predicates of each verified attestation type, about this digest (attestation.ts). */
+  predicates: Partial<Record<AttestationType, unknown[]>>
 }
 
 /**
- * Verifies one digest: its signature when `signature`, then each of `attestations`, each signed by
- * the same signer and about this digest. Never throws on a rejection: that is a verdict.
+ * Verifies one digest: its signature when `signature`, and each of `attestations`, each signed by
+ * the same signer and about this digest. Every check runs, so that the `verification` output lists
+ * them all. Never throws on a rejection: that is a verdict.
  */
 export async function verifyImage(
   cosign: CosignTool,
   image: CosignImage,
   spec: VerifySpec,
-  options: { tlogUpload: boolean; signature: boolean; attestations: AttestationType[] }
+  options: { tlogUpload: boolean; signature: boolean; attestations: readonly AttestationType[] }
 ): Promise<DigestVerification> {
   const base = { pinnedRef: image.pinnedRef, policy: spec.policy, tlogUpload: options.tlogUpload }
-  const checks: string[] = []
-  const failed = (failure: string): DigestVerification => ({
-    verified: false,
-    checks,
-    signer: spec.signer,
-    failure
-  })
+  const checks: VerificationCheck[] = []
+  const predicates: DigestVerification['predicates'] = {}
+  const by = describeSigner(spec.signer)
   // A public key given as `env://NAME` or a KMS URI needs its variables; nothing else does.
   const keyRef = spec.policy.kind === 'key' ? spec.policy.keyRef : undefined
   const run = (args: string[]) =>
@@ -91,37 +96,45 @@ export async function verifyImage(
   let tlogEntry: TlogEntry | undefined
   if (options.signature) {
     const signature = await run(verifyArgs(base))
-    if (signature.exitCode !== 0) {
-      return failed(
-        `no valid signature by ${describeSigner(spec.signer)} (cosign: ${cosignError(signature.stderr)})`
-      )
-    }
-    const parsed = checkVerifyOutput(signature.stdout, image.digest)
-    if (parsed.problems.length > 0) return failed(parsed.problems.join('; '))
-    signer = parsed.signer ?? spec.signer
-    tlogEntry = parsed.tlogEntry
-    checks.push(
-      `signature by ${describeSigner(signer)}`,
-      `signed digest equals ${image.digest} in all ${parsed.count} signature(s)`,
-      parsed.tlogEntry
+    const parsed =
+      signature.exitCode === 0 ? checkVerifyOutput(signature.stdout, image.digest) : undefined
+    if (!parsed) {
+      const detail = `no valid signature by ${by} (cosign: ${cosignError(signature.stderr)})`
+      checks.push({ check: 'signature', passed: false, detail })
+    } else if (parsed.problems.length > 0) {
+      checks.push({ check: 'signature', passed: false, detail: parsed.problems.join('; ') })
+    } else {
+      signer = parsed.signer ?? spec.signer
+      tlogEntry = parsed.tlogEntry
+      const log = parsed.tlogEntry
         ? `transparency log entry ${parsed.tlogEntry.logIndex}`
         : 'transparency log not checked (tlog-upload: false)'
-    )
+      const detail = `by ${describeSigner(signer)}, on ${image.digest} in all ${parsed.count} signature(s); ${log}`
+      checks.push({ check: 'signature', passed: true, detail })
+    }
   }
   for (const type of options.attestations) {
+    const check = `${type} attestation`
     const attestation = await run(verifyAttestationArgs(base, type))
     if (attestation.exitCode !== 0) {
-      return failed(
-        `no valid ${type} attestation by ${describeSigner(spec.signer)} ` +
-          `(cosign: ${cosignError(attestation.stderr)})`
-      )
+      const detail = `no valid ${type} attestation by ${by} (cosign: ${cosignError(attestation.stderr)})`
+      checks.push({ check, passed: false, detail })
+      continue
     }
-    const problems = checkAttestationOutput(attestation.stdout, image.digest, type)
-    if (problems.length > 0) return failed(problems.join('; '))
-    checks.push(`${type} attestation signed by the same signer for ${image.digest}`)
+    const read = readAttestations(attestation.stdout, type, image.digest)
+    if (read.problems.length > 0) {
+      checks.push({ check, passed: false, detail: read.problems.join('; ') })
+      continue
+    }
+    predicates[type] = read.statements.map((statement) => statement.predicate)
+    const detail = `${read.statements.length} signed by ${by}, about ${image.digest}`
+    checks.push({ check, passed: true, detail })
   }
-  core.info(`cosign verify ${image.pinnedRef}: ${checks.join('; ')}`)
-  return { verified: true, checks, signer, tlogEntry }
+  const verified = checks.length > 0 && checks.every((c) => c.passed)
+  core.info(
+    `cosign verify ${image.pinnedRef}: ${checks.map((c) => `${c.check} ${c.passed ? 'ok' : 'FAILED'}`).join(', ')}`
+  )
+  return { verified, checks, signer, tlogEntry, predicates }
 }
 
 /** cosign's own reason, once: its `Error:` line, else the end of its stderr. */

@@ -2,6 +2,7 @@
 // of named rules checked in order. Pure: get-inputs.ts hands over the parsed inputs.
 import { InputError } from '../errors.js'
 import type { Inputs } from './inputs.js'
+import type { ImageRef } from '../types.js'
 
 /** A rule that spans inputs: the refusal when `inputs` break it, else undefined. */
 export interface CombinationRule {
@@ -15,6 +16,11 @@ const identityOf = (inputs: Inputs): string | undefined =>
   inputs.certificateIdentity ?? inputs.certificateIdentityRegexp
 const signsAndVerifies = (inputs: Inputs): boolean =>
   inputs.steps.has('verify') && inputs.steps.has('sign')
+const sameRef = (a: ImageRef, b: ImageRef): boolean =>
+  a.registry === b.registry &&
+  a.repository === b.repository &&
+  a.tag === b.tag &&
+  a.digest === b.digest
 
 /** The rules that span inputs, in the order they are checked (the first broken one is reported). */
 export const COMBINATION_RULES: readonly CombinationRule[] = [
@@ -128,12 +134,76 @@ export const COMBINATION_RULES: readonly CombinationRule[] = [
         : undefined
   },
   {
+    name: 'verify-attestations need verify',
+    check: ({ verifyAttestations, steps }) =>
+      verifyAttestations.length > 0 && !steps.has('verify')
+        ? new InputError(
+            'verify-attestations',
+            `lists ${verifyAttestations.join(', ')}, but steps do not include verify: add verify, or leave verify-attestations empty`
+          )
+        : undefined
+  },
+  {
+    // Otherwise the limit would be accepted and never applied: a deploy job would believe it checked freshness.
+    name: 'max-scan-age needs a vuln attestation to verify',
+    check: ({ maxScanAge, verifyAttestations }) =>
+      maxScanAge && !verifyAttestations.includes('vuln')
+        ? new InputError(
+            'max-scan-age',
+            'is the age limit of the vuln attestation that verify checks: add verify to steps and vuln to verify-attestations'
+          )
+        : undefined
+  },
+  {
+    name: 'baseline-image needs findings to compare',
+    check: ({ baselineImage, steps, verifyAttestations }) =>
+      baselineImage && !steps.has('scan') && !verifyAttestations.includes('vuln')
+        ? new InputError(
+            'baseline-image',
+            "needs scan in steps (or vuln among verify-attestations): the image's findings are what it is compared with"
+          )
+        : undefined
+  },
+  {
+    // A baseline nobody vouches for must not excuse findings: its attestation is verified like the
+    // image's, and before the gate, so by the inputs rather than by this run's signer (a keyless
+    // signer's identity names this run's ref, which the baseline's release never has).
+    name: 'baseline-image needs a key or an identity',
+    check: (inputs) =>
+      inputs.baselineImage && !inputs.cosignPublicKey && !identityOf(inputs)
+        ? new InputError(
+            'baseline-image',
+            "needs cosign-public-key, certificate-identity or certificate-identity-regexp: the baseline's vuln attestation is verified before its findings are excused"
+          )
+        : undefined
+  },
+  {
+    name: 'the baseline is another image',
+    check: ({ baselineImage, image }) =>
+      baselineImage && sameRef(baselineImage, image)
+        ? new InputError(
+            'baseline-image',
+            'names the image itself: every finding would be excused. Give the image the changes are compared with, e.g. the main branch tag'
+          )
+        : undefined
+  },
+  {
     name: 'upload-sarif needs github-token',
     check: (inputs) =>
       inputs.uploadSarif && !inputs.githubToken
         ? new InputError(
             'github-token',
             'must be set when upload-sarif is true (it needs security-events: write)'
+          )
+        : undefined
+  },
+  {
+    name: 'comment needs github-token',
+    check: (inputs) =>
+      inputs.comment && !inputs.githubToken
+        ? new InputError(
+            'github-token',
+            'must be set when comment is true (it needs pull-requests: write)'
           )
         : undefined
   }

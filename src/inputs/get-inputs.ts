@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { InputError } from '../errors.js'
 import { registerSecret } from '../secure-fs/secrets.js'
 import { checkCombinations } from './combinations.js'
+import { parseEvidenceInputs } from './evidence.js'
 import { parseIdentityRegexp } from './identity-regexp.js'
 import type { Inputs } from './inputs.js'
 import {
@@ -65,6 +66,9 @@ export const INPUT_DEFAULTS = {
   'certificate-identity': '',
   'certificate-identity-regexp': '',
   'certificate-oidc-issuer': 'https://token.actions.githubusercontent.com',
+  'verify-attestations': '',
+  'max-scan-age': '',
+  'baseline-image': '',
   annotations: '',
   recursive: 'false',
   'tlog-upload': 'true',
@@ -75,6 +79,7 @@ export const INPUT_DEFAULTS = {
   'upload-sarif': 'false',
   summary: 'true',
   annotate: 'true',
+  comment: 'false',
   dockerfile: '',
   'github-token': ''
 } as const
@@ -119,13 +124,22 @@ export function getInputs(): Inputs {
   const secrets = readSecrets()
   const roots = readRoots()
   const image = parseImage(input('image'))
+  const steps = parseSteps(input('steps'))
+  const scanOptions = readScanOptions(roots)
   const inputs: Inputs = {
     image,
-    steps: parseSteps(input('steps')),
-    ...readScanOptions(roots),
+    steps,
+    ...scanOptions,
     ...readTools(roots),
     ...readRegistry(secrets),
     ...readSigning(secrets, roots),
+    ...parseEvidenceInputs({
+      verifyAttestations: input('verify-attestations'),
+      maxScanAge: input('max-scan-age'),
+      baselineImage: input('baseline-image'),
+      steps,
+      attestations: scanOptions.attestations
+    }),
     ...readReports(image, secrets, roots),
     workspace: roots.workspace
   }
@@ -269,6 +283,7 @@ type ReportInputs = Pick<
   | 'uploadSarif'
   | 'summary'
   | 'annotate'
+  | 'comment'
   | 'dockerfile'
   | 'githubToken'
 >
@@ -287,6 +302,7 @@ function readReports(image: ImageRef, secrets: Secrets, roots: Roots): ReportInp
     uploadSarif: parseBoolean('upload-sarif', input('upload-sarif'), false),
     summary: parseBoolean('summary', input('summary'), true),
     annotate: parseBoolean('annotate', input('annotate'), true),
+    comment: parseBoolean('comment', input('comment'), false),
     dockerfile: optional(input('dockerfile'), (path) =>
       parsePath('dockerfile', path, { roots: roots.files, exist: 'file' })
     ),

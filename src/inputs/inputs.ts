@@ -45,6 +45,12 @@ export interface Inputs {
   certificateIdentity?: string
   certificateIdentityRegexp?: string
   certificateOidcIssuer: string
+  /** The attestations `verify` requires on each image digest (empty: the signature only). */
+  verifyAttestations: AttestationType[]
+  /** The oldest vuln attestation `verify` accepts (`max-scan-age`), as given and in ms; none: no limit. */
+  maxScanAge?: { text: string; ms: number }
+  /** The image whose verified vuln attestation lists the findings the gate excuses. */
+  baselineImage?: ImageRef
   /** `key=value` pairs, in the order given. */
   annotations: Array<[string, string]>
   recursive: boolean
@@ -56,6 +62,8 @@ export interface Inputs {
   uploadSarif: boolean
   summary: boolean
   annotate: boolean
+  /** Keep one comment per image (per SARIF category) up to date on the pull request. */
+  comment: boolean
   /** Absolute path inside the workspace. */
   dockerfile?: string
   githubToken: string

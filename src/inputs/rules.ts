@@ -26,19 +26,20 @@ const IMAGE_SOURCES = ['registry', 'docker', 'podman'] as const
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/
 const ANNOTATION_KEY = /^[^\s=]+$/
 
-export function parseImage(value: string): ImageRef {
+/** An image reference: the `image` input, or another input that names one (`baseline-image`). */
+export function parseImage(value: string, name: 'image' | 'baseline-image' = 'image'): ImageRef {
   const allowed = 'expected name[:tag][@sha256:<digest>] in lower case, e.g. ghcr.io/org/app:1.2'
-  if (value === '') throw new InputError('image', `is required: ${allowed}`)
+  if (value === '') throw new InputError(name, `is required: ${allowed}`)
   if (/\s/.test(value))
     throw new InputError(
-      'image',
+      name,
       `must not contain spaces or line breaks: ${allowed} (got ${shown(value)})`
     )
   try {
     return parseImageRef(value)
   } catch (error) {
     throw new InputError(
-      'image',
+      name,
       `${error instanceof Error ? error.message : String(error)}: ${allowed}`
     )
   }

@@ -1,22 +1,26 @@
 // The report phase: SARIF, log lines, job summary, annotations, outputs and the code-scanning
 // upload, from whatever the run produced. It runs also after a failure, and a part that fails here
-// is recorded (and fails the step) without keeping the other parts from being written.
+// is recorded (and fails the step) without keeping the other parts from being written. The
+// findings of several platforms are merged once here, and every report is made from that.
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import { describeError } from '../errors.js'
-import { distinctFindings } from '../findings/findings.js'
 import { formatImageRef, imageName } from '../registry/image-ref.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { writeOutputs } from './step-outputs.js'
 import { finalStageFromLine } from '../publish/dockerfile.js'
 import { buildAnnotations, MAX_ANNOTATIONS_PER_LEVEL } from '../publish/annotations.js'
 import { renderLogText } from '../publish/log-text.js'
-import { buildSarif, type SarifBuild } from '../publish/sarif.js'
+import { buildSarifRuns, MAX_SARIF_RUNS, type SarifBuild } from '../publish/sarif.js'
 import { renderSummary, type RunSummaryInput } from '../publish/summary.js'
-import type { RunState } from './run-state.js'
+import { indexNotSigned, type RunState } from './run-state.js'
+import { allFindings, isMultiPlatform, platformReports } from './run-result.js'
 import { writeFileContained } from '../secure-fs/contained-path.js'
 import { uploadContext, uploadSarif } from '../publish/upload-sarif.js'
+import { commentOnPullRequest } from './pr-comment-step.js'
+import type { BaselineComparison as CommentBaseline } from '../publish/pr-comment.js'
+import { baselineSummary, mergedComparison, newFirst } from './baseline-result.js'
 
 export interface DockerfileLocation {
   /** Workspace-relative, forward slashes: what SARIF and annotations name. */
@@ -25,6 +29,9 @@ export interface DockerfileLocation {
   line: number
 }
 
+/** The findings of all platforms, merged once for every report. */
+type Merged = ReturnType<typeof allFindings>
+
 export async function publish(state: RunState): Promise<void> {
   const { inputs } = state
   const dockerfile = attempt(state, 'read the dockerfile', () => dockerfileLocation(inputs))
@@ -32,8 +39,9 @@ export async function publish(state: RunState): Promise<void> {
     ? attempt(state, 'write the SARIF file', () => writeSarif(state, dockerfile))
     : undefined
   state.sarif = sarif
-  writeOutputs(state, sarif ? inputs.sarifFile : undefined)
-  const summary = summaryInput(state, sarif)
+  const merged = allFindings(state)
+  writeOutputs(state, sarif ? inputs.sarifFile : undefined, merged.findings)
+  const summary = summaryInput(state, sarif, merged)
   core.info(renderLogText(summary))
   if (inputs.summary) {
     await attemptAsync(state, 'write the job summary', async () => {
@@ -41,30 +49,53 @@ export async function publish(state: RunState): Promise<void> {
     })
   }
   if (inputs.annotate && state.scans && state.gate) {
-    attempt(state, 'add annotations', () => annotate(state, dockerfile))
+    attempt(state, 'add annotations', () => annotate(state, dockerfile, merged))
+  }
+  if (inputs.comment) {
+    await attemptAsync(state, 'comment on the pull request', () =>
+      commentOnPullRequest(state, commentBaseline(state))
+    )
   }
   if (sarif && inputs.uploadSarif) {
     await attemptAsync(state, 'upload the SARIF to code scanning', () => upload(inputs, sarif))
   }
 }
 
-/** Interim (per-platform reports follow): every platform's findings, each once. */
-function allFindings(state: RunState) {
-  return distinctFindings((state.scans ?? []).map((scan) => scan.findings))
+/** The comment's baseline part: new and fixed findings, and how many are still present. */
+function commentBaseline(state: RunState): CommentBaseline | undefined {
+  const comparison = mergedComparison(state)
+  if (!comparison || !state.baseline) return undefined
+  return {
+    image: state.baseline.image,
+    new: comparison.added,
+    fixed: comparison.fixed,
+    stillPresent: comparison.present.length
+  }
 }
 
-function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummaryInput {
+function summaryInput(
+  state: RunState,
+  sarif: SarifBuild | undefined,
+  merged: Merged
+): RunSummaryInput {
   const { inputs, tools } = state
+  const multi = isMultiPlatform(state)
   return {
     imageInput: formatImageRef(inputs.image),
     image: state.image,
     steps: state.steps.all(),
     gate: state.gate,
-    findings: allFindings(state),
+    // Against a baseline, the new findings (the ones the gate counted) come first.
+    findings: newFirst(merged.findings, mergedComparison(state)),
+    baseline: baselineSummary(state),
+    platforms: multi ? platformReports(state) : undefined,
+    platformsOf: multi ? merged.platformsOf : undefined,
+    indexNotSigned: indexNotSigned(state.plan),
     sarif: sarif && {
       file: inputs.sarifFile,
       resultCount: sarif.resultCount,
-      truncated: sarif.truncated
+      truncated: sarif.truncated,
+      omittedPlatforms: sarif.omittedPlatforms
     },
     reportFile: state.scans?.[0]?.reportFile,
     filters: {
@@ -83,13 +114,20 @@ function summaryInput(state: RunState, sarif: SarifBuild | undefined): RunSummar
  * The worst findings become warnings. The verdict's error annotation is not emitted here: the step's
  * own failure carries its title and place (see main.ts), so a failed gate reads as one error.
  */
-function annotate(state: RunState, dockerfile: DockerfileLocation | undefined): void {
+function annotate(
+  state: RunState,
+  dockerfile: DockerfileLocation | undefined,
+  merged: Merged
+): void {
   const { gate } = state
-  if (!state.scans || !gate) return
-  const annotations = buildAnnotations(allFindings(state), gate, {
+  if (!merged.findings || !gate) return
+  const multi = isMultiPlatform(state)
+  const annotations = buildAnnotations(merged.findings, gate, {
     dockerfile: dockerfile && { path: dockerfile.uri, line: dockerfile.line },
     image: formatImageRef(state.inputs.image),
-    warningsLeft: MAX_ANNOTATIONS_PER_LEVEL - operationalWarnings(state)
+    warningsLeft: MAX_ANNOTATIONS_PER_LEVEL - operationalWarnings(state),
+    platformsOf: multi ? merged.platformsOf : undefined,
+    failingPlatforms: multi ? gate.failingPlatforms : undefined
   })
   for (const { level, message, ...place } of annotations) {
     if (level === 'warning') core.warning(message, place)
@@ -100,7 +138,8 @@ function annotate(state: RunState, dockerfile: DockerfileLocation | undefined): 
 /** The warnings this run has already given (they share GitHub's 10 per step with the findings). */
 function operationalWarnings(state: RunState): number {
   const unpinned = [state.tools.trivy, state.tools.cosign].filter((tool) => tool && !tool.pinned)
-  return unpinned.length + (state.sarif?.truncated ? 1 : 0)
+  const sarifWarnings = [state.sarif?.truncated, state.sarif?.omittedPlatforms].filter(Boolean)
+  return unpinned.length + sarifWarnings.length
 }
 
 /** A path as the user sees it in the repository: workspace-relative, forward slashes. */
@@ -115,9 +154,15 @@ function dockerfileLocation(inputs: Inputs): DockerfileLocation | undefined {
   return { uri, line: finalStageFromLine(text) ?? 1 }
 }
 
+/** One run per platform image (a single image: one run under the category as given). */
 function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined): SarifBuild {
-  const { inputs, tools } = state
-  const build = buildSarif(allFindings(state), {
+  const { inputs, scans, tools } = state
+  const multi = isMultiPlatform(state)
+  const runs = (scans ?? []).map((scan) => ({
+    platform: multi ? scan.target.platform : undefined,
+    findings: scan.findings
+  }))
+  const build = buildSarifRuns(runs, {
     toolVersion: tools.trivy?.version ?? inputs.trivy.version,
     category: inputs.sarifCategory,
     imageName: imageName(inputs.image),
@@ -126,7 +171,15 @@ function writeSarif(state: RunState, dockerfile: DockerfileLocation | undefined)
   // Never through a symbolic link out of the workspace (a pull request can commit one).
   writeFileContained(inputs.sarifFile, build.bytes, [inputs.workspace])
   if (build.truncated) core.warning(`SARIF: ${build.truncated.reason}`)
-  core.info(`SARIF: ${build.resultCount} results written to ${inputs.sarifFile}`)
+  if (build.omittedPlatforms) {
+    core.warning(
+      `SARIF: GitHub takes at most ${MAX_SARIF_RUNS} runs per file; no code-scanning run for ` +
+        `${build.omittedPlatforms.join(', ')} (the gate, the summary and the outputs cover them)`
+    )
+  }
+  core.info(
+    `SARIF: ${build.resultCount} results in ${build.runs.length} run(s) written to ${inputs.sarifFile}`
+  )
   return build
 }
 

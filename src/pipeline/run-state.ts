@@ -5,6 +5,7 @@ import type { StepLog } from './step-log.js'
 import type { InstalledTool } from '../tools/install.js'
 import type { Finding } from '../findings/findings.js'
 import type { GateResult } from '../findings/gate.js'
+import type { BaselineComparison } from '../findings/baseline.js'
 import type { SarifBuild } from '../publish/sarif.js'
 
 /**
@@ -17,6 +18,8 @@ export interface PlatformScan {
   findings: Finding[]
   /** This platform's verdict and counts, set by the gate step. */
   gate?: GateResult
+  /** Against the verified baseline, when there is one for this platform image. */
+  comparison?: BaselineComparison
   /** The CycloneDX SBOM converted from this platform's report (attestations: sbom, or written anyway). */
   sbomFile?: string
 }
@@ -36,6 +39,15 @@ export interface ScanPlan {
   complete: boolean
 }
 
+export interface BaselineState {
+  /** The `baseline-image` input as the user wrote it. */
+  image: string
+  /** The verified baseline findings of each scanned target that has a baseline. */
+  findings: Map<ImageTarget, Finding[]>
+  /** Why the baseline was not used for some or all targets (each was also a warning). */
+  unusable: string[]
+}
+
 export interface RunState {
   inputs: Inputs
   steps: StepLog
@@ -43,6 +55,8 @@ export interface RunState {
   /** Absent when the image is not read from a registry (image-source docker, podman, tarball). */
   image?: ResolvedImage
   plan?: ScanPlan
+  /** `baseline-image`, read before the gate. */
+  baseline?: BaselineState
   /** One per target, in the plan's order; absent unless every target produced a report. */
   scans?: PlatformScan[]
   gate?: OverallGate

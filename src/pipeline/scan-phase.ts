@@ -4,9 +4,11 @@
 // over all of them computed from the JSON reports.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { collectFindings, distinctFindings } from '../findings/findings.js'
+import { compareWithBaseline } from '../findings/baseline.js'
+import { collectFindings, distinctFindings, type Finding } from '../findings/findings.js'
 import { evaluateGate } from '../findings/gate.js'
 import { targetLabel, type PlatformScan, type RunState } from './run-state.js'
+import { imageLabel } from './run-result.js'
 import type { Inputs } from '../inputs/inputs.js'
 import {
   dockerConfigCredentials,
@@ -48,11 +50,7 @@ export async function scanImage(state: RunState): Promise<void> {
       if (vuln) {
         const auths = dbRepositoryAuths(inputs)
         const dbRepositories = inputs.trivyDbRepositories
-        await downloadDb(
-          trivy.path,
-          { dbRepositories, cacheDir, auths },
-          plan.targets[0]?.ref ?? ''
-        )
+        await downloadDb(trivy.path, { dbRepositories, cacheDir, auths }, imageLabel(state))
         // No verdict from a database that is too old or dated in the future (a planted cache entry).
         assertDbFresh(cacheDir, inputs.dbMaxAge)
       }
@@ -126,6 +124,11 @@ function dbRepositoryAuths(inputs: Inputs): RegistryAuth[] {
   return auths
 }
 
+/** The findings the gate counts: the new ones against a baseline, else all of them. */
+export function counted(scan: PlatformScan): Finding[] {
+  return scan.comparison ? scan.comparison.added : scan.findings
+}
+
 /** One verdict over every platform: it fails when any platform fails, and names them. */
 export async function gateImage(state: RunState): Promise<void> {
   const { scans, steps, inputs } = state
@@ -133,11 +136,16 @@ export async function gateImage(state: RunState): Promise<void> {
   state.gate = await steps.run(
     'gate',
     async () => {
-      for (const scan of scans) scan.gate = evaluateGate(scan.findings, inputs.failOn)
+      for (const scan of scans) {
+        // Against a verified baseline, only what it does not have counts.
+        const baseline = state.baseline?.findings.get(scan.target)
+        scan.comparison = baseline ? compareWithBaseline(scan.findings, baseline) : undefined
+        scan.gate = evaluateGate(counted(scan), inputs.failOn)
+      }
       const failingPlatforms = scans
         .filter((scan) => scan.gate?.verdict === 'failed')
         .map((scan) => targetLabel(scan.target))
-      const all = distinctFindings(scans.map((scan) => scan.findings))
+      const all = distinctFindings(scans.map(counted))
       return { ...evaluateGate(all, inputs.failOn), failingPlatforms }
     },
     (gate) => gate.verdict

@@ -1,6 +1,7 @@
 // Annotations for the run and the pull request's checks. GitHub shows 10 errors and 10 warnings
 // per step and drops the rest, so the choice is explicit: the gate's verdict as the one error,
-// the worst findings at or above the threshold as warnings.
+// the worst findings at or above the threshold as warnings. For a multi-platform image the
+// findings of all platforms share those 10, each finding once with the platforms it is on.
 import type { FailOn } from '../types.js'
 import type { Finding } from '../findings/findings.js'
 import { describeFailing, meetsThreshold, type GateResult } from '../findings/gate.js'
@@ -26,6 +27,10 @@ export interface AnnotationOptions {
    * a cut SARIF) count toward the same 10. MAX_ANNOTATIONS_PER_LEVEL unless given.
    */
   warningsLeft?: number
+  /** Several platforms: the platforms each finding is on (findings merged, see mergeFindings). */
+  platformsOf?: ReadonlyMap<Finding, readonly string[]>
+  /** Several platforms: those whose own gate failed, named in the verdict. */
+  failingPlatforms?: readonly string[]
 }
 
 /** With fail-on none nothing fails, yet the worst findings still deserve a look: show HIGH and up. */
@@ -33,9 +38,11 @@ function displayThreshold(failOn: FailOn): FailOn {
   return failOn === 'NONE' ? 'HIGH' : failOn
 }
 
-function findingMessage(f: Finding): string {
+function findingMessage(f: Finding, platforms: readonly string[] | undefined): string {
   const score = f.cvssScore !== undefined ? `, CVSS ${f.cvssScore.toFixed(1)}` : ''
   const lines = [`${f.id} (${f.severity}${score}): ${f.title}`]
+  if (platforms)
+    lines.push(`On ${platforms.length === 1 ? 'platform' : 'platforms'} ${platforms.join(', ')}.`)
   if (f.kind === 'vulnerability') {
     lines.push(
       `Package ${f.pkg ?? '?'} ${f.installed ?? ''} in ${f.path ?? f.target}: ` +
@@ -48,10 +55,11 @@ function findingMessage(f: Finding): string {
   return lines.join('\n')
 }
 
-function findingTitle(f: Finding): string {
+function findingTitle(f: Finding, platforms: readonly string[] | undefined): string {
   const what =
     f.kind === 'vulnerability' ? ` in ${f.pkg ?? '?'}` : f.kind === 'license' ? '' : ` (${f.kind})`
-  return `${f.severity} ${f.id}${what}`
+  const on = platforms ? ` on ${platforms.join(', ')}` : ''
+  return `${f.severity} ${f.id}${what}${on}`
 }
 
 /**
@@ -82,7 +90,9 @@ export function buildAnnotations(
   }
   const annotations: Annotation[] = []
   if (gate.verdict === 'failed') {
-    const image = options.image ? ` in ${options.image}` : ''
+    const failing = options.failingPlatforms ?? []
+    const on = failing.length > 0 ? ` on ${failing.join(', ')}` : ''
+    const image = (options.image ? ` in ${options.image}` : '') + on
     const rest = gate.failing - worst.length
     const more =
       rest > 0
@@ -96,10 +106,11 @@ export function buildAnnotations(
     })
   }
   for (const f of worst) {
+    const platforms = options.platformsOf?.get(f)
     annotations.push({
       level: 'warning',
-      title: findingTitle(f),
-      message: findingMessage(f),
+      title: findingTitle(f, platforms),
+      message: findingMessage(f, platforms),
       ...place
     })
   }

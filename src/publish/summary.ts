@@ -1,6 +1,7 @@
-// The job summary: what a reviewer reads in ten seconds. Verdict first, then the image and digest,
-// the steps, the counts, the worst findings with links, and the signature details. Every value
-// from the report is escaped, and the whole stays under GitHub's 1 MiB per step.
+// The job summary: what a reviewer reads in ten seconds. Verdict first, then the image and digest
+// (for a multi-platform image, one row per platform), the steps, the counts, the worst findings
+// with links (and their platforms), and the signature details. Every value from the report is
+// escaped, and the whole stays under GitHub's 1 MiB per step.
 import {
   SEVERITIES,
   type ResolvedImage,
@@ -16,9 +17,13 @@ import {
   type GateResult,
   type SeverityCounts
 } from '../findings/gate.js'
-import { clip, code, escapeInline, link, table } from './markdown.js'
-import type { SarifTruncation } from './sarif.js'
+import { clip, code, escapeInline, table } from './markdown.js'
+import { MAX_SARIF_RUNS, type SarifTruncation } from './sarif.js'
+import { findingSections } from './summary-findings.js'
 import { renderSignatures } from './summary-signatures.js'
+import type { PlatformReport } from './platform-findings.js'
+import { platformsTable, platformsVerdict } from './summary-platforms.js'
+import { renderBaseline, type BaselineSummary } from './summary-baseline.js'
 
 /** GitHub refuses a step summary over 1 MiB; keep a margin for what the caller may add. */
 export const SUMMARY_MAX_BYTES = 1024 * 1024 - 16 * 1024
@@ -30,11 +35,27 @@ export interface RunSummaryInput {
   /** Absent for images that are not in a registry (docker daemon, tarball). */
   image?: ResolvedImage
   steps: StepRecord[]
+  /** The gate over all platforms (each finding counted once). */
   gate?: GateResult
-  /** Worst first, as collectFindings returns them. */
+  /** Worst first, as collectFindings returns them; for several platforms, merged (mergeFindings). */
   findings?: readonly Finding[]
-  sarif?: { file?: string; resultCount: number; truncated?: SarifTruncation }
-  /** Path of trivy's JSON report, for "see the report". */
+  /**
+   * Only for a multi-platform image: its platform images in scan order. Absent for a single
+   * image, whose summary stays as compact as it was.
+   */
+  platforms?: readonly PlatformReport[]
+  /** With `platforms`: the platforms each finding was seen on. */
+  platformsOf?: ReadonlyMap<Finding, readonly string[]>
+  /** Why the index itself was not signed (indexNotSigned), shown where its signature would be. */
+  indexNotSigned?: string
+  sarif?: {
+    file?: string
+    resultCount: number
+    truncated?: SarifTruncation
+    /** Platforms beyond GitHub's runs per SARIF file, left out of it. */
+    omittedPlatforms?: readonly string[]
+  }
+  /** Path of trivy's JSON report, for "see the report" (several platforms: their reports). */
   reportFile?: string
   /** The ignore file and VEX documents trivy applied, as the user named them (workspace-relative). */
   filters?: { ignoreFile?: string; vex: string[] }
@@ -44,6 +65,8 @@ export interface RunSummaryInput {
   toolVersions: { trivy?: string; cosign?: string }
   /** Why the pipeline stopped when a tool or the registry failed (not a gate verdict). */
   failure?: string
+  /** `baseline-image`: the comparison the gate used, or why it could not (then `findings` list new first). */
+  baseline?: BaselineSummary
 }
 
 const STATUS_LABELS: Record<StepRecord['status'], string> = {
@@ -60,19 +83,21 @@ export function formatDuration(ms: number): string {
 }
 
 /** The one-line verdict, shared by the summary's title and the log. */
-export function verdictLine(input: Pick<RunSummaryInput, 'gate' | 'steps'>): string {
+export function verdictLine(input: Pick<RunSummaryInput, 'gate' | 'steps' | 'platforms'>): string {
   const broken = input.steps.find((s) => s.status === 'error')
   if (broken) return `${broken.step} could not run${broken.reason ? `: ${broken.reason}` : ''}`
   const gate = input.gate
+  // Several platforms: the verdict names the failing ones first, the counts over all follow.
+  const opening = gate && input.platforms ? platformsVerdict(gate, input.platforms) : undefined
   if (gate?.verdict === 'failed') {
-    return `Gate failed: ${describeFailing(gate)} at or above ${gate.threshold}`
+    return `${opening ?? 'Gate failed'}: ${describeFailing(gate)} at or above ${gate.threshold}`
   }
   const failed = input.steps.find((s) => s.status === 'failed' && s.step !== 'gate')
   if (failed) return `${failed.step} failed${failed.reason ? `: ${failed.reason}` : ''}`
   if (gate) {
     return gate.threshold === 'NONE'
-      ? `Gate passed (fail-on: none): ${gate.total} vulnerabilities reported`
-      : `Gate passed: nothing at or above ${gate.threshold}`
+      ? `${opening ?? 'Gate passed'} (fail-on: none): ${gate.total} vulnerabilities reported`
+      : `${opening ?? 'Gate passed'}: nothing at or above ${gate.threshold}`
   }
   const ran = input.steps.filter((s) => s.status === 'passed').map((s) => s.step)
   return ran.length > 0 ? `Completed: ${ran.join(', ')}` : 'Nothing ran'
@@ -87,8 +112,14 @@ function title(input: RunSummaryInput): string {
 }
 
 function imageLine(input: RunSummaryInput): string {
-  if (!input.image) return `**Image** ${code(input.imageInput)} (not a registry image: no digest)`
-  return `**Image** ${code(input.image.name + (input.image.ref.tag ? `:${input.image.ref.tag}` : ''))} · **Digest** ${code(input.image.digest)}`
+  const image = input.image
+  if (!image) return `**Image** ${code(input.imageInput)} (not a registry image: no digest)`
+  const name = code(image.name + (image.ref.tag ? `:${image.ref.tag}` : ''))
+  if (!input.platforms) return `**Image** ${name} · **Digest** ${code(image.digest)}`
+  const inIndex = image.platformImages.length
+  const scanned = input.platforms.length
+  const which = scanned < inIndex ? `${scanned} of its ${inIndex}` : `all ${inIndex}`
+  return `**Image** ${name} · **Index** ${code(image.digest)} · ${which} platform images scanned`
 }
 
 function stepsTable(steps: StepRecord[]): string {
@@ -109,7 +140,7 @@ export function findingCounts(input: RunSummaryInput): GateResult | undefined {
   return input.gate ?? (input.findings ? evaluateGate(input.findings, 'NONE') : undefined)
 }
 
-function countsTable(gate: GateResult, gateRan: boolean): string {
+function countsTable(gate: GateResult, gateRan: boolean, platforms?: number): string {
   const columns: Array<[string, SeverityCounts | undefined]> = [
     ['Vulnerabilities', gate.counts],
     ['Fixable', gate.fixable],
@@ -138,102 +169,26 @@ function countsTable(gate: GateResult, gateRan: boolean): string {
       ? `Gate **failed**: ${gate.failing} findings at or above the threshold; ${threshold}.`
       : `Gate **passed**; ${threshold}.`
   const sentence = gateRan ? verdict : 'The gate did not run (`gate` is not in `steps`).'
-  return `### Findings\n\n${sentence}\n\n${table(['Severity', ...shown.map(([n]) => n)], rows)}`
-}
-
-function severityCell(f: Finding): string {
-  return f.cvssScore !== undefined ? `${f.severity} ${f.cvssScore.toFixed(1)}` : f.severity
-}
-
-function cell(value: string | undefined, max = 80): string {
-  return value ? escapeInline(value, max) : '—'
-}
-
-const SECTIONS: Array<{
-  kind: Finding['kind']
-  heading: string
-  header: string[]
-  row: (f: Finding) => string[]
-}> = [
-  {
-    kind: 'vulnerability',
-    heading: 'Worst vulnerabilities',
-    header: ['Severity', 'ID', 'Package', 'Installed', 'Fixed', 'Title'],
-    row: (f) => [
-      severityCell(f),
-      link(f.id, f.url, 60),
-      cell(f.pkg),
-      cell(f.installed, 40),
-      f.fixed ? escapeInline(f.fixed, 40) : 'no fix yet',
-      cell(f.title, 120)
-    ]
-  },
-  {
-    kind: 'secret',
-    heading: 'Secrets',
-    header: ['Severity', 'Rule', 'File', 'Line', 'Title'],
-    row: (f) => [
-      f.severity,
-      cell(f.id, 60),
-      cell(f.path ?? f.target, 120),
-      f.startLine ? String(f.startLine) : '—',
-      cell(f.title, 120)
-    ]
-  },
-  {
-    kind: 'misconfiguration',
-    heading: 'Misconfigurations',
-    header: ['Severity', 'ID', 'File', 'Line', 'Title'],
-    row: (f) => [
-      f.severity,
-      link(f.id, f.url, 60),
-      cell(f.path ?? f.target, 120),
-      f.startLine ? String(f.startLine) : '—',
-      cell(f.title, 120)
-    ]
-  },
-  {
-    kind: 'license',
-    heading: 'Licenses',
-    header: ['Severity', 'License', 'Package', 'Title'],
-    row: (f) => [f.severity, link(f.id, f.url, 60), cell(f.pkg ?? f.path), cell(f.title, 120)]
-  }
-]
-
-function findingSections(input: RunSummaryInput, cap: number): string[] {
-  const findings = input.findings ?? []
-  const byKind = new Map<Finding['kind'], Finding[]>()
-  const counts = new Map<Finding['kind'], number>()
-  for (const f of findings) {
-    counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1)
-    const list = byKind.get(f.kind) ?? []
-    if (list.length < cap) list.push(f)
-    byKind.set(f.kind, list)
-  }
-  const where = [
-    input.sarif?.file && `the SARIF (${code(input.sarif.file)})`,
-    input.reportFile && `the JSON report (${code(input.reportFile)})`
-  ]
-    .filter(Boolean)
-    .join(' or ')
-  const out: string[] = []
-  for (const section of SECTIONS) {
-    const list = byKind.get(section.kind)
-    const total = counts.get(section.kind) ?? 0
-    if (!list || total === 0) continue
-    const shown = list.length < total ? ` (${list.length} of ${total})` : ` (${total})`
-    let md = `### ${section.heading}${shown}\n\n${table(section.header, list.map(section.row))}`
-    if (list.length < total)
-      md += `\n\n${total - list.length} more not shown — see ${where || 'the SARIF or JSON report'}.`
-    out.push(md)
-  }
-  return out
+  const over = platforms ? ` Counts over all ${platforms} platforms, each finding once.` : ''
+  return `### Findings\n\n${sentence}${over}\n\n${table(['Severity', ...shown.map(([n]) => n)], rows)}`
 }
 
 function sarifNote(input: RunSummaryInput): string {
+  const notes: string[] = []
   const t = input.sarif?.truncated
-  if (!t) return ''
-  return `> **Code scanning:** the SARIF holds the ${t.kept} most severe of ${t.total} findings (${escapeInline(t.reason)}).`
+  if (t) {
+    notes.push(
+      `> **Code scanning:** the SARIF holds the ${t.kept} most severe of ${t.total} findings (${escapeInline(t.reason)}).`
+    )
+  }
+  const omitted = input.sarif?.omittedPlatforms ?? []
+  if (omitted.length > 0) {
+    notes.push(
+      `> **Code scanning:** GitHub takes at most ${MAX_SARIF_RUNS} runs per SARIF file, one per platform; ` +
+        `not in the SARIF: ${escapeInline(omitted.join(', '), 1000)} (the gate and this summary cover them).`
+    )
+  }
+  return notes.join('\n>\n')
 }
 
 function footer(input: RunSummaryInput): string {
@@ -268,13 +223,24 @@ function render(input: RunSummaryInput, cap: number, counts: GateResult | undefi
     [
       title(input),
       imageLine(input),
+      input.platforms ? platformsTable(input.platforms) : '',
       stepsTable(input.steps),
       failureSection(input.failure),
-      counts ? countsTable(counts, input.gate !== undefined) : '',
+      counts ? countsTable(counts, input.gate !== undefined, input.platforms?.length) : '',
       counts ? filtersNote(input.filters) : '',
-      ...findingSections(input, cap),
+      input.baseline ? renderBaseline(input.baseline) : '',
+      ...findingSections(
+        {
+          findings: input.findings,
+          platformsOf: input.platformsOf,
+          multiPlatform: input.platforms !== undefined,
+          sarifFile: input.sarif?.file,
+          reportFile: input.reportFile
+        },
+        cap
+      ),
       sarifNote(input),
-      renderSignatures(input),
+      renderSignatures({ ...input, multiPlatform: input.platforms !== undefined }),
       footer(input)
     ]
       .filter((part) => part !== '')

@@ -3,6 +3,7 @@
 // Read from the registry by digest and checked against it, before any scan.
 import type { PlatformImage, PlatformSelection } from '../types.js'
 import type { RegistryCredentials } from './credentials.js'
+import { DIGEST } from './image-ref.js'
 import { fetchByDigest, type RegistryTarget } from './registry-fetch.js'
 
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
@@ -49,6 +50,9 @@ export function platformImagesOfIndex(
       )
     }
     const platform = platformName(entry.platform)
+    if (entry.digest && !DIGEST.test(entry.digest)) {
+      throw new Error(`Image ${shown} lists ${entry.digest}: only sha256 digests are supported`)
+    }
     if (!platform || !entry.digest) {
       throw new Error(
         `Image ${shown} lists a manifest without a platform (${entry.digest ?? 'no digest'}): ` +

@@ -30,6 +30,14 @@ export function apiHost(registry: string): string {
   return registry === DOCKER_HUB ? 'registry-1.docker.io' : registry
 }
 
+/**
+ * Whether a token server named by a challenge may get our basic credentials: never in clear text,
+ * so a plain-HTTP one must be on this machine (a test registry), whatever the registry says.
+ */
+export function mayReceiveCredentials(tokenUrl: URL): boolean {
+  return tokenUrl.protocol === 'https:' || isLoopbackRegistry(tokenUrl.host)
+}
+
 function basic(credentials: RegistryCredentials): string {
   const pair = `${credentials.username}:${credentials.password}`
   return `Basic ${Buffer.from(pair).toString('base64')}`
@@ -47,6 +55,7 @@ async function authorization(
   const param = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)?.[1] ?? ''
   if (!/^bearer /i.test(challenge) || !param('realm')) return undefined
   const tokenUrl = new URL(param('realm'))
+  if (!mayReceiveCredentials(tokenUrl)) credentials = undefined
   if (param('service')) tokenUrl.searchParams.set('service', param('service'))
   tokenUrl.searchParams.set('scope', `repository:${target.repository}:pull`)
   const headers: Record<string, string> = credentials ? { Authorization: basic(credentials) } : {}

@@ -6,8 +6,7 @@ export const REF = `127.0.0.1:5000/team/app@sha256:${'a'.repeat(64)}`
 export const base: ImageSignArgs = {
   pinnedRef: REF,
   tlog: { upload: true },
-  annotations: [],
-  recursive: false
+  annotations: []
 }
 
 const issuer = 'https://token.actions.githubusercontent.com'
@@ -34,7 +33,6 @@ export const SIGN_ARGS_CASES: Array<[string, Partial<ImageSignArgs>, string[]]> 
     },
     ['sign', '--yes', '-a', 'run=42', '-a', 'repo=octo/app', REF]
   ],
-  ['recursive', { recursive: true }, ['sign', '--yes', '--recursive', REF]],
   [
     'without tlog on cosign v2',
     { tlog: { upload: false, cosignMajor: 2 } },

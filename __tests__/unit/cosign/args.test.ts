@@ -17,9 +17,15 @@ describe('signArgs', () => {
   })
 
   it('always ends with the pinned reference and always says --yes', () => {
-    const args = signArgs({ ...base, keyRef: 'k', recursive: true, annotations: [['a', 'b']] })
+    const args = signArgs({ ...base, keyRef: 'k', annotations: [['a', 'b']] })
     expect(args.at(-1)).toBe(REF)
     expect(args).toContain('--yes')
+  })
+
+  it('never signs recursively: each platform image is named by its own digest', () => {
+    for (const [, options] of SIGN_ARGS_CASES) {
+      expect(signArgs({ ...base, ...options })).not.toContain('--recursive')
+    }
   })
 })
 
@@ -67,7 +73,8 @@ describe('attestArgs', () => {
         pinnedRef: REF,
         keyRef: '/p/k',
         tlog: { upload: true },
-        predicateFile: '/w/vuln.json'
+        predicateFile: '/w/vuln.json',
+        type: 'vuln'
       })
     ).toEqual([
       'attest',
@@ -81,15 +88,33 @@ describe('attestArgs', () => {
       REF
     ])
   })
+
+  it('attests an SBOM as the cyclonedx type of cosign', () => {
+    expect(
+      attestArgs({
+        pinnedRef: REF,
+        tlog: { upload: true },
+        predicateFile: '/w/sbom.cdx.json',
+        type: 'sbom'
+      })
+    ).toEqual(['attest', '--yes', '--type', 'cyclonedx', '--predicate', '/w/sbom.cdx.json', REF])
+  })
 })
 
 describe('verifyArgs and verifyAttestationArgs', () => {
   it.each(VERIFY_ARGS_CASES)('%s', (_name, options, policyArgs) => {
     expect(verifyArgs(options)).toEqual(['verify', ...policyArgs, '-o', 'json', REF])
-    expect(verifyAttestationArgs(options)).toEqual([
+    expect(verifyAttestationArgs(options, 'vuln')).toEqual([
       'verify-attestation',
       '--type',
       'vuln',
+      ...policyArgs,
+      REF
+    ])
+    expect(verifyAttestationArgs(options, 'sbom')).toEqual([
+      'verify-attestation',
+      '--type',
+      'cyclonedx',
       ...policyArgs,
       REF
     ])

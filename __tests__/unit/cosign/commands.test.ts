@@ -51,7 +51,8 @@ async function image(tag: string): Promise<ResolvedImage> {
     digest,
     pinnedRef: `${name}@${digest}`,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    isIndex: false
+    isIndex: false,
+    platformImages: [{ platform: 'linux/amd64', digest }]
   }
 }
 
@@ -63,7 +64,8 @@ function calls(): string[][] {
     .map((line) => (JSON.parse(line) as { argv: string[] }).argv)
 }
 
-const verifyDefaults = { certificateOidcIssuer: ISSUER, tlogUpload: true, attestation: false }
+const verifyDefaults = { certificateOidcIssuer: ISSUER, tlogUpload: true }
+const signatureOnly = { tlogUpload: true, signature: true, attestations: [] }
 
 beforeAll(async () => {
   registry = await startRegistry({ auth: { username: 'ci', password: 'registry-secret' } })
@@ -115,15 +117,12 @@ describe('with a key', () => {
         password: PASSWORD,
         tlogUpload: true
       })
-      const signed = await signImage(cosign, signer, target, {
-        annotations: [['run', '7']],
-        recursive: false
-      })
+      const signed = await signImage(cosign, signer, target, { annotations: [['run', '7']] })
       // cosign v3 (the stand-in at 3.x): a bundle referrer, named by its manifest digest.
       expect(signed.signatureRef).toMatch(new RegExp(`^${target.name}@sha256:[a-f0-9]{64}$`))
       expect(signed.signatureRef).not.toBe(target.pinnedRef)
       expect(signed.tlogEntry?.logIndex).toEqual(expect.any(Number))
-      expect(signed.signer).toMatchObject({
+      expect(signer.info).toMatchObject({
         kind: 'key',
         fingerprint: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/)
       })
@@ -138,16 +137,17 @@ describe('with a key', () => {
         predicate,
         JSON.stringify({ scanner, metadata: { scanStartedOn: 'x', scanFinishedOn: 'y' } })
       )
-      const attested = await attestImage(cosign, signer, target, predicate)
+      const attested = await attestImage(cosign, signer, target, 'vuln', predicate)
       expect(attested.signatureRef).toMatch(new RegExp(`^${target.name}@sha256:[a-f0-9]{64}$`))
       expect(attested.signatureRef).not.toBe(signed.signatureRef)
 
       const spec = verifySpec(verifyDefaults, signer)
       const verified = await verifyImage(cosign, target, spec, {
         tlogUpload: true,
-        attestation: true
+        signature: true,
+        attestations: ['vuln']
       })
-      expect(verified).toMatchObject({ verified: true, signer: signed.signer })
+      expect(verified).toMatchObject({ verified: true, signer: signer.info })
       expect(verified.checks.join('\n')).toContain(target.digest)
       expect(verified.checks.join('\n')).toContain('vuln attestation')
     } finally {
@@ -199,11 +199,11 @@ describe('with a key', () => {
     const key = { kind: 'pem' as const, pem: keyPem }
     const v3 = await prepareSigner(cosign, { key, password: PASSWORD, tlogUpload: false })
     const target = await image('no-tlog')
-    const signed = await signImage(cosign, v3, target, { annotations: [], recursive: false })
+    const signed = await signImage(cosign, v3, target, { annotations: [] })
     expect(signed.tlogEntry).toBeUndefined()
     const spec = verifySpec({ ...verifyDefaults, tlogUpload: false }, v3)
     expect(
-      (await verifyImage(cosign, target, spec, { tlogUpload: false, attestation: false })).verified
+      (await verifyImage(cosign, target, spec, { ...signatureOnly, tlogUpload: false })).verified
     ).toBe(true)
     // Keyed v3: no `signing-config create` (it fetches Sigstore's TUF repository).
     expect(calls().map((a) => a[0])).not.toContain('signing-config')
@@ -215,12 +215,63 @@ describe('with a key', () => {
     writeFileSync(v2Path, standinScript('cosign', '2.6.1'), { mode: 0o755 })
     const v2Tool = { ...cosign, path: v2Path, version: '2.6.1' }
     const v2 = await prepareSigner(v2Tool, { key, password: PASSWORD, tlogUpload: false })
-    await signImage(v2Tool, v2, await image('no-tlog-v2'), { annotations: [], recursive: false })
+    await signImage(v2Tool, v2, await image('no-tlog-v2'), { annotations: [] })
     expect(
       calls()
         .filter((a) => a[0] === 'sign')
         .at(-1)
     ).toContain('--tlog-upload=false')
+  })
+})
+
+describe('an index, one digest at a time', () => {
+  it('signs only the platform digest it is given: the other platform stays unsigned', async () => {
+    const pushed = await pushImage(registry, 'team/app', 'multi', {
+      platforms: ['linux/amd64', 'linux/arm64']
+    })
+    const name = `${registry.host}/team/app`
+    const at = (digest: string) => ({ name, digest, pinnedRef: `${name}@${digest}` })
+    const amd64 = at(pushed.platformDigests['linux/amd64'] ?? '')
+    const arm64 = at(pushed.platformDigests['linux/arm64'] ?? '')
+    const signer = await prepareSigner(cosign, {
+      key: { kind: 'pem', pem: keyPem },
+      password: PASSWORD,
+      tlogUpload: true
+    })
+    const signed = await signImage(cosign, signer, amd64, { annotations: [] })
+    expect(signed.signatureRef).toMatch(new RegExp(`^${name}@sha256:[a-f0-9]{64}$`))
+    const sign = calls().filter((a) => a[0] === 'sign')
+    expect(sign).toHaveLength(1)
+    expect(sign[0]?.at(-1)).toBe(amd64.pinnedRef)
+    expect(sign[0]).not.toContain('--recursive')
+
+    const spec = verifySpec(verifyDefaults, signer)
+    expect((await verifyImage(cosign, amd64, spec, signatureOnly)).verified).toBe(true)
+    const other = await verifyImage(cosign, arm64, spec, signatureOnly)
+    expect(other.verified).toBe(false)
+    expect(other.failure).toContain('no valid signature')
+    expect((await verifyImage(cosign, at(pushed.digest), spec, signatureOnly)).verified).toBe(false)
+  })
+
+  it('fails verification of an attestation type that was never attached, naming it', async () => {
+    const target = await image('vuln-only')
+    const signer = await prepareSigner(cosign, {
+      key: { kind: 'pem', pem: keyPem },
+      password: PASSWORD,
+      tlogUpload: true
+    })
+    await signImage(cosign, signer, target, { annotations: [] })
+    const spec = verifySpec(verifyDefaults, signer)
+    const result = await verifyImage(cosign, target, spec, {
+      tlogUpload: true,
+      signature: true,
+      attestations: ['vuln']
+    })
+    expect(result.verified).toBe(false)
+    expect(result.failure).toMatch(/^no valid vuln attestation by /)
+    const attestationCall = calls().find((a) => a[0] === 'verify-attestation')
+    expect(attestationCall?.slice(0, 3)).toEqual(['verify-attestation', '--type', 'vuln'])
+    expect(attestationCall?.at(-1)).toBe(target.pinnedRef)
   })
 })
 
@@ -235,10 +286,7 @@ describe('verification verdicts', () => {
       kind: 'key',
       fingerprint: expect.stringMatching(/^SHA256:/)
     })
-    const result = await verifyImage(cosign, await image('unsigned'), spec, {
-      tlogUpload: true,
-      attestation: false
-    })
+    const result = await verifyImage(cosign, await image('unsigned'), spec, signatureOnly)
     expect(result.verified).toBe(false)
     expect(result.failure).toContain('no signatures found')
   })
@@ -267,10 +315,7 @@ describe('verification verdicts', () => {
       { mode: 0o755 }
     )
     const spec = verifySpec({ ...verifyDefaults, certificateIdentity: 'https://github.com/o/r' })
-    const result = await verifyImage({ ...cosign, path: fake }, target, spec, {
-      tlogUpload: true,
-      attestation: false
-    })
+    const result = await verifyImage({ ...cosign, path: fake }, target, spec, signatureOnly)
     expect(result.verified).toBe(false)
     expect(result.failure).toContain(`is for ${other}, not the resolved digest ${target.digest}`)
 
@@ -316,11 +361,13 @@ describe('keyless', () => {
     const identity = `https://github.com/${WORKFLOW_REF}`
     expect(signer.info).toEqual({ kind: 'keyless', identity, issuer: ISSUER })
     const target = await image('keyless')
-    await signImage(cosign, signer, target, { annotations: [], recursive: false })
-    const result = await verifyImage(cosign, target, verifySpec(verifyDefaults, signer), {
-      tlogUpload: true,
-      attestation: false
-    })
+    await signImage(cosign, signer, target, { annotations: [] })
+    const result = await verifyImage(
+      cosign,
+      target,
+      verifySpec(verifyDefaults, signer),
+      signatureOnly
+    )
     expect(result).toMatchObject({
       verified: true,
       signer: { kind: 'keyless', identity, issuer: ISSUER }

@@ -18,7 +18,8 @@ const IMAGE: ResolvedImage = {
   digest: DIGEST,
   pinnedRef: `127.0.0.1:5000/team/app@${DIGEST}`,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  isIndex: false
+  isIndex: false,
+  platformImages: [{ platform: 'linux/amd64', digest: DIGEST }]
 }
 const PLANTED = {
   ACTIONS_RUNTIME_TOKEN: 'runtime-token',
@@ -80,7 +81,7 @@ describe('keyless signing', () => {
   it('hands cosign the sigstore token only, not the means to request one', async () => {
     Object.assign(process.env, PLANTED, oidc.env)
     const signer = await prepareSigner(cosign, { tlogUpload: true })
-    await signImage(cosign, signer, IMAGE, { annotations: [], recursive: false })
+    await signImage(cosign, signer, IMAGE, { annotations: [] })
     const [sign] = started()
     expect(sign?.argv[0]).toBe('sign')
     const env = sign?.env ?? {}
@@ -104,12 +105,9 @@ describe('a key given as env://', () => {
       tlog: { upload: true },
       policy: { kind: 'key', keyRef: '/tmp/cosign.pub' }
     } as const
-    await signImage(cosign, signer, IMAGE, { annotations: [], recursive: false })
-    const spec = verifySpec(
-      { certificateOidcIssuer: GITHUB_ISSUER, tlogUpload: true, attestation: false },
-      signer
-    )
-    await verifyImage(cosign, IMAGE, spec, { tlogUpload: true, attestation: false })
+    await signImage(cosign, signer, IMAGE, { annotations: [] })
+    const spec = verifySpec({ certificateOidcIssuer: GITHUB_ISSUER, tlogUpload: true }, signer)
+    await verifyImage(cosign, IMAGE, spec, { tlogUpload: true, signature: true, attestations: [] })
     // Signing also reads back where the signature was stored (`cosign tree`): that call gets no
     // key either.
     const calls = started()

@@ -28,7 +28,8 @@ const image: ResolvedImage = {
   digest: DIGEST,
   pinnedRef: `${NAME}@${DIGEST}`,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  isIndex: false
+  isIndex: false,
+  platformImages: [{ platform: 'linux/amd64', digest: DIGEST }]
 }
 
 function fakeCosign(stdout: string): string {
@@ -53,7 +54,9 @@ describe('storedRef', () => {
   it('reads cosign v3 bundles from cosign tree', async () => {
     const cosign = { path: fakeCosign(TREE), version: '3.0.6' }
     expect(await storedRef(cosign, image, 'sign')).toBe(SIGNATURE)
-    expect(await storedRef(cosign, image, 'attest')).toBe(ATTESTATION)
+    expect(await storedRef(cosign, image, 'vuln')).toBe(ATTESTATION)
+    // No SBOM attestation in this tree: none is named rather than the vuln one.
+    expect(await storedRef(cosign, image, 'sbom')).toBe('')
   })
 
   it('is empty when cosign v3 lists nothing, rather than a guess', async () => {
@@ -65,6 +68,7 @@ describe('storedRef', () => {
     const cosign = { path: '/nonexistent/cosign', version: '2.6.1' }
     const tag = `${NAME}:${DIGEST.replace(':', '-')}`
     expect(await storedRef(cosign, image, 'sign')).toBe(`${tag}.sig`)
-    expect(await storedRef(cosign, image, 'attest')).toBe(`${tag}.att`)
+    expect(await storedRef(cosign, image, 'vuln')).toBe(`${tag}.att`)
+    expect(await storedRef(cosign, image, 'sbom')).toBe(`${tag}.att`)
   })
 })

@@ -12,6 +12,8 @@ const BASE: Inputs = {
   ignoreUnfixed: false,
   vex: [],
   scanners: ['vuln'],
+  platforms: { kind: 'all' },
+  attestations: ['vuln'],
   imageSource: { kind: 'registry' },
   trivy: { version: '0.74.0' },
   cosign: { version: '3.0.6' },
@@ -20,6 +22,7 @@ const BASE: Inputs = {
   cacheDb: true,
   dbMaxAge: { text: '7d', ms: 7 * 86_400_000 },
   certificateOidcIssuer: 'https://token.actions.githubusercontent.com',
+  verifyAttestations: [],
   annotations: [],
   recursive: false,
   tlogUpload: true,
@@ -28,6 +31,7 @@ const BASE: Inputs = {
   uploadSarif: false,
   summary: true,
   annotate: true,
+  comment: false,
   githubToken: '',
   workspace: '/ws'
 }
@@ -35,6 +39,7 @@ const BASE: Inputs = {
 const steps = (...names: Step[]): ReadonlySet<Step> => new Set(names)
 const KEY = { kind: 'path', path: '/ws/cosign.key' } as const
 const PUB = { kind: 'path', path: '/ws/cosign.pub' } as const
+const MAIN = { registry: 'ghcr.io', repository: 'org/app', tag: 'main' }
 
 /** For each rule: inputs that break it, and the input its refusal must name. */
 const BROKEN: Record<string, { inputs: Partial<Inputs>; names: string; says: RegExp }> = {
@@ -87,10 +92,53 @@ const BROKEN: Record<string, { inputs: Partial<Inputs>; names: string; says: Reg
     names: 'cosign-password',
     says: /without cosign-key/
   },
+  'several platforms need a registry image': {
+    inputs: {
+      platforms: { kind: 'list', platforms: ['linux/amd64', 'linux/arm64'] },
+      imageSource: { kind: 'tarball', path: '/ws/image.tar' }
+    },
+    names: 'platforms',
+    says: /can list one platform only with image-source tarball: several platform images are read from a registry index/
+  },
+  'verify-attestations need verify': {
+    inputs: { verifyAttestations: ['vuln', 'sbom'] },
+    names: 'verify-attestations',
+    says: /lists vuln, sbom, but steps do not include verify/
+  },
+  'max-scan-age needs a vuln attestation to verify': {
+    inputs: {
+      steps: steps('verify'),
+      cosignPublicKey: PUB,
+      verifyAttestations: ['sbom'],
+      maxScanAge: { text: '7d', ms: 7 * 86_400_000 }
+    },
+    names: 'max-scan-age',
+    says: /add verify to steps and vuln to verify-attestations/
+  },
+  'baseline-image needs findings to compare': {
+    inputs: { steps: steps('verify'), cosignPublicKey: PUB, baselineImage: MAIN },
+    names: 'baseline-image',
+    says: /needs scan in steps/
+  },
+  'baseline-image needs a key or an identity': {
+    inputs: { baselineImage: MAIN },
+    names: 'baseline-image',
+    says: /baseline's vuln attestation is verified before its findings are excused/
+  },
+  'the baseline is another image': {
+    inputs: { baselineImage: { ...BASE.image }, cosignPublicKey: PUB },
+    names: 'baseline-image',
+    says: /names the image itself/
+  },
   'upload-sarif needs github-token': {
     inputs: { uploadSarif: true },
     names: 'github-token',
     says: /upload-sarif is true/
+  },
+  'comment needs github-token': {
+    inputs: { comment: true },
+    names: 'github-token',
+    says: /comment is true.*pull-requests: write/
   }
 }
 

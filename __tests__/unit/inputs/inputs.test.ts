@@ -169,7 +169,43 @@ const BAD: BadCase[] = [
     what: 'upper-case platform',
     inputs: { platform: 'Linux/AMD64' },
     input: 'platform',
-    says: /os\/arch\[\/variant\] in lower case/
+    says: /os\/arch\[\/variant\] entries in lower case/
+  },
+  {
+    what: 'platforms and the platform input it replaces, both given',
+    inputs: { platforms: 'linux/amd64', platform: 'linux/arm64' },
+    input: 'platform',
+    says: /is replaced by platforms: give platforms only/
+  },
+  {
+    what: 'a platforms entry without arch',
+    inputs: { platforms: 'linux/amd64,linux' },
+    input: 'platforms',
+    says: /os\/arch\[\/variant\] entries in lower case.*\(got "linux"\)/
+  },
+  {
+    what: 'all among listed platforms',
+    inputs: { platforms: 'all\nlinux/amd64' },
+    input: 'platforms',
+    says: /'all' cannot be combined with platforms/
+  },
+  {
+    what: 'unknown attestation type',
+    inputs: { attestations: 'vuln,provenance' },
+    input: 'attestations',
+    says: /must list vuln, sbom \(got "provenance"\)/
+  },
+  {
+    what: 'no attestation type',
+    inputs: { attestations: ' , ' },
+    input: 'attestations',
+    says: /must list one of vuln, sbom/
+  },
+  {
+    what: 'several platforms of an image from the Docker daemon',
+    inputs: { platforms: 'linux/amd64,linux/arm64', 'image-source': 'docker' },
+    input: 'platforms',
+    says: /can list one platform only with image-source docker/
   },
   {
     what: 'docker source with sign',
@@ -481,6 +517,18 @@ const BAD: BadCase[] = [
     says: /must be set when upload-sarif is true/
   },
   {
+    what: 'comment without token',
+    inputs: { comment: 'true' },
+    input: 'github-token',
+    says: /must be set when comment is true/
+  },
+  {
+    what: 'comment not a boolean',
+    inputs: { comment: 'yes please' },
+    input: 'comment',
+    says: /true or false/
+  },
+  {
     what: 'multi-line identity',
     inputs: { steps: 'verify', 'certificate-identity': 'a\nb' },
     input: 'certificate-identity',
@@ -524,6 +572,8 @@ describe('getInputs reads good inputs', () => {
       vex: [],
       scanners: ['vuln'],
       imageSource: { kind: 'registry' },
+      platforms: { kind: 'all' },
+      attestations: ['vuln'],
       trivy: { version: '0.74.0' },
       cosign: { version: '3.0.6' },
       downloadBaseUrl: 'https://github.com',
@@ -538,6 +588,7 @@ describe('getInputs reads good inputs', () => {
       uploadSarif: false,
       summary: true,
       annotate: true,
+      comment: false,
       githubToken: '',
       workspace
     })
@@ -599,6 +650,31 @@ describe('getInputs reads good inputs', () => {
     expect(getInputs().ignoreFile).toBeUndefined()
     touch('.trivyignore')
     expect(getInputs().ignoreFile).toBe(join(workspace, '.trivyignore'))
+  })
+
+  it('reads platforms as all, or a list of os/arch[/variant] (commas or lines, duplicates once)', () => {
+    setInputs({ image: 'alpine', platforms: 'all' })
+    expect(getInputs().platforms).toEqual({ kind: 'all' })
+    setInputs({ platforms: 'linux/amd64, linux/arm64/v8\nlinux/arm/v7\nlinux/amd64' })
+    expect(getInputs().platforms).toEqual({
+      kind: 'list',
+      platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']
+    })
+  })
+
+  it('reads the deprecated platform input as a one-entry platforms list', () => {
+    setInputs({ image: 'alpine', platform: 'linux/arm64' })
+    expect(getInputs().platforms).toEqual({ kind: 'list', platforms: ['linux/arm64'] })
+    // One platform of an image from the Docker daemon is still fine.
+    setInputs({ 'image-source': 'docker' })
+    expect(getInputs().platforms).toEqual({ kind: 'list', platforms: ['linux/arm64'] })
+  })
+
+  it('reads attestations in a fixed order, vuln first, whatever order they are listed in', () => {
+    setInputs({ image: 'alpine', attestations: 'sbom,\nvuln' })
+    expect(getInputs().attestations).toEqual(['vuln', 'sbom'])
+    setInputs({ attestations: 'sbom' })
+    expect(getInputs().attestations).toEqual(['sbom'])
   })
 
   it('accepts registry credentials with commas and spaces (trivy reads them from a Docker config)', () => {

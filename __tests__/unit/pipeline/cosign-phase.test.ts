@@ -1,65 +1,117 @@
 // The signing rule, positively: sign and attest run only after the scan produced a report and the
 // gate said `passed`. A crashed scan or a missing verdict signs nothing, even when no error reaches
-// this phase to stop it.
+// this phase to stop it. Only what was scanned is signed, one cosign call per digest: the index
+// only when every platform image of it was scanned; each platform image gets its attestations.
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { Inputs } from '../../../src/inputs/inputs.js'
-import type { RunState } from '../../../src/pipeline/run-state.js'
-import type { GateResult } from '../../../src/findings/gate.js'
-import type { ResolvedImage, Step } from '../../../src/types.js'
+import type { PlatformScan, RunState, ScanPlan } from '../../../src/pipeline/run-state.js'
+import type { OverallGate } from '../../../src/pipeline/run-state.js'
+import type { CosignImage } from '../../../src/cosign/commands.js'
+import type { DigestVerification } from '../../../src/cosign/verify.js'
+import type { AttestationType, ResolvedImage, Step } from '../../../src/types.js'
+import {
+  INDEX_IMAGE,
+  INDEX_TARGET,
+  indexPlan,
+  PLATFORM_DIGESTS,
+  platformTarget
+} from './run-state-fixture.js'
 
-const prepareSigner = jest.fn(async () => ({ kind: 'key' }))
-const signImage = jest.fn(async () => ({ ok: true }))
-const attestImage = jest.fn(async () => ({ ok: true }))
+const SIGNER = { kind: 'key', fingerprint: 'SHA256:abc', keySource: 'cosign-key' } as const
+const prepareSigner = jest.fn(async () => ({ info: SIGNER }))
+const signImage = jest.fn(async (_tool: unknown, _signer: unknown, image: CosignImage) => ({
+  signatureRef: `sig-of-${image.digest}`,
+  tlogEntry: { logIndex: 7 }
+}))
+const attestImage = jest.fn(
+  async (
+    _tool: unknown,
+    _signer: unknown,
+    image: CosignImage,
+    type: AttestationType,
+    _predicate: string
+  ) => ({ signatureRef: `${type}-of-${image.digest}` })
+)
 jest.unstable_mockModule('../../../src/cosign/commands.js', () => ({
   prepareSigner,
   signImage,
   attestImage
 }))
+const verified = async (..._args: unknown[]): Promise<DigestVerification> => ({
+  verified: true,
+  checks: ['ok'],
+  signer: SIGNER
+})
+const verifyImage = jest.fn(verified)
 jest.unstable_mockModule('../../../src/cosign/verify.js', () => ({
-  verifyImage: jest.fn(),
-  verifySpec: jest.fn()
+  verifyImage,
+  verifySpec: jest.fn(() => ({ policy: { kind: 'key', keyRef: 'k' }, signer: SIGNER }))
 }))
-jest.unstable_mockModule('../../../src/pipeline/scan-phase.js', () => ({
-  vulnPredicate: jest.fn(async () => '/tmp/predicate.json')
-}))
+const vulnPredicate = jest.fn(async (_trivy: unknown, scan: PlatformScan) => {
+  return `/tmp/vuln-${scan.target.digest ?? ''}.json`
+})
+jest.unstable_mockModule('../../../src/pipeline/scan-phase.js', () => ({ vulnPredicate }))
 jest.unstable_mockModule('@actions/core', () => ({
   info: jest.fn(),
   group: (_title: string, work: () => Promise<unknown>) => work()
 }))
 
-const { signAndAttest } = await import('../../../src/pipeline/cosign-phase.js')
+const { signAndAttest, verifyImageSignature } =
+  await import('../../../src/pipeline/cosign-phase.js')
 const { StepLog } = await import('../../../src/pipeline/step-log.js')
 
+const DIGEST = `sha256:${'a'.repeat(64)}`
 const image = {
-  pinnedRef: `127.0.0.1:5000/team/app@sha256:${'a'.repeat(64)}`,
-  ref: { registry: '127.0.0.1:5000' }
+  name: '127.0.0.1:5000/team/app',
+  digest: DIGEST,
+  pinnedRef: `127.0.0.1:5000/team/app@${DIGEST}`,
+  ref: { registry: '127.0.0.1:5000' },
+  isIndex: false
 } as unknown as ResolvedImage
+const TARGET = { platform: 'linux/amd64', digest: DIGEST, ref: image.pinnedRef }
 const tool = { path: '/bin/tool', version: '1.0.0' }
 
-function state(steps: Step[], outcome: { scan?: boolean; gate?: GateResult['verdict'] }): RunState {
+function state(
+  steps: Step[],
+  outcome: { scan?: boolean; gate?: OverallGate['verdict'] },
+  options: { plan?: ScanPlan; image?: ResolvedImage; recursive?: boolean } = {}
+): RunState {
   const selected = new Set(steps)
+  const plan = options.plan ?? { targets: [TARGET], complete: true }
   return {
     inputs: {
       steps: selected,
       annotations: [],
-      recursive: false,
+      recursive: options.recursive ?? false,
+      attestations: ['vuln'],
       tlogUpload: true
     } as unknown as Inputs,
     steps: new StepLog(selected),
     tools: { trivy: tool, cosign: tool } as unknown as RunState['tools'],
-    image,
-    scan: outcome.scan ? { reportFile: '/tmp/report.json', findings: [] } : undefined,
-    gate: outcome.gate ? ({ verdict: outcome.gate } as GateResult) : undefined,
+    image: options.image ?? image,
+    plan,
+    scans: outcome.scan
+      ? plan.targets.map((target) => ({
+          target,
+          reportFile: '/tmp/report.json',
+          findings: [],
+          sbomFile: `/tmp/sbom-${target.digest ?? ''}.cdx.json`
+        }))
+      : undefined,
+    gate: outcome.gate ? ({ verdict: outcome.gate } as OverallGate) : undefined,
     reportFailures: []
   }
 }
 
 const statusOf = (run: RunState, step: Step) => run.steps.all().find((r) => r.step === step)
+const signedRefs = () => signImage.mock.calls.map(([, , signed]) => signed.pinnedRef)
 
 beforeEach(() => {
   prepareSigner.mockClear()
   signImage.mockClear()
   attestImage.mockClear()
+  verifyImage.mockClear().mockImplementation(verified)
+  vulnPredicate.mockClear()
 })
 
 describe('signAndAttest', () => {
@@ -96,7 +148,14 @@ describe('signAndAttest', () => {
     await signAndAttest(run)
     expect(signImage).toHaveBeenCalledTimes(1)
     expect(attestImage).toHaveBeenCalledTimes(1)
-    expect(run.sign).toEqual({ ok: true })
+    expect(run.sign).toEqual({
+      signer: SIGNER,
+      images: [{ target: TARGET, signatureRef: `sig-of-${DIGEST}`, tlogEntry: { logIndex: 7 } }]
+    })
+    expect(run.attest).toEqual({
+      signer: SIGNER,
+      images: [{ target: TARGET, type: 'vuln', signatureRef: `vuln-of-${DIGEST}` }]
+    })
   })
 
   it('attests a scan without a gate in the steps (it records the scan, it does not vouch for it)', async () => {
@@ -105,18 +164,136 @@ describe('signAndAttest', () => {
     expect(attestImage).toHaveBeenCalledTimes(1)
     expect(signImage).not.toHaveBeenCalled()
   })
+})
 
-  it('fails rather than sign or attest an index after a passed gate on one platform', async () => {
-    for (const steps of [
+const platforms = Object.keys(PLATFORM_DIGESTS)
+
+describe('signAndAttest on a multi-platform image', () => {
+  it('signs the index alone when every platform was scanned, and attests each platform image', async () => {
+    const run = state(
+      ['scan', 'gate', 'sign', 'attest'],
+      { scan: true, gate: 'passed' },
+      { plan: indexPlan(), image: INDEX_IMAGE }
+    )
+    run.inputs.attestations = ['vuln', 'sbom']
+    await signAndAttest(run)
+    expect(signedRefs()).toEqual([INDEX_IMAGE.pinnedRef])
+    expect(run.sign?.images.map((signed) => signed.target)).toEqual([INDEX_TARGET])
+    // One attestation per platform image and type, each on its own digest, made from its own scan.
+    expect(
+      attestImage.mock.calls.map(([, , attested, type, predicate]) => [
+        attested.pinnedRef,
+        type,
+        predicate
+      ])
+    ).toEqual(
+      platforms.flatMap((platform) => {
+        const target = platformTarget(platform)
+        return [
+          [target.ref, 'vuln', `/tmp/vuln-${target.digest}.json`],
+          [target.ref, 'sbom', `/tmp/sbom-${target.digest}.cdx.json`]
+        ]
+      })
+    )
+    expect(run.attest?.images.map((a) => [a.target.platform, a.type])).toEqual(
+      platforms.flatMap((platform) => [
+        [platform, 'vuln'],
+        [platform, 'sbom']
+      ])
+    )
+  })
+
+  it('signs the index first, then each platform image, with recursive', async () => {
+    const run = state(
       ['scan', 'gate', 'sign'],
-      ['scan', 'attest']
-    ] as Step[][]) {
-      const run = state(steps, { scan: true, gate: steps.includes('gate') ? 'passed' : undefined })
-      run.image = { ...image, isIndex: true }
-      await expect(signAndAttest(run)).rejects.toThrow(/multi-platform index.*own digest/s)
-      expect(prepareSigner).not.toHaveBeenCalled()
-      expect(signImage).not.toHaveBeenCalled()
-      expect(attestImage).not.toHaveBeenCalled()
-    }
+      { scan: true, gate: 'passed' },
+      { plan: indexPlan(), image: INDEX_IMAGE, recursive: true }
+    )
+    await signAndAttest(run)
+    expect(signedRefs()).toEqual([
+      INDEX_IMAGE.pinnedRef,
+      ...platforms.map((platform) => platformTarget(platform).ref)
+    ])
+  })
+
+  it('never signs the index when some platforms were chosen: only their own digests', async () => {
+    const run = state(
+      ['scan', 'gate', 'sign'],
+      { scan: true, gate: 'passed' },
+      { plan: indexPlan(['linux/arm64', 'linux/arm/v7']), image: INDEX_IMAGE, recursive: true }
+    )
+    await signAndAttest(run)
+    expect(signedRefs()).toEqual([
+      platformTarget('linux/arm64').ref,
+      platformTarget('linux/arm/v7').ref
+    ])
+    expect(signedRefs()).not.toContain(INDEX_IMAGE.pinnedRef)
+  })
+
+  it('fails the attest step rather than attest an SBOM that was not written', async () => {
+    const run = state(
+      ['scan', 'attest'],
+      { scan: true },
+      { plan: indexPlan(['linux/arm64']), image: INDEX_IMAGE }
+    )
+    run.inputs.attestations = ['sbom']
+    for (const scan of run.scans ?? []) scan.sbomFile = undefined
+    await expect(signAndAttest(run)).rejects.toThrow(
+      `no SBOM was written for ${platformTarget('linux/arm64').ref}`
+    )
+    expect(attestImage).not.toHaveBeenCalled()
+  })
+})
+
+describe('verifyImageSignature', () => {
+  it('verifies each digest this run signed, and each attestation on each platform image', async () => {
+    const run = state(
+      ['scan', 'gate', 'sign', 'attest', 'verify'],
+      { scan: true, gate: 'passed' },
+      { plan: indexPlan(), image: INDEX_IMAGE }
+    )
+    const signer = await signAndAttest(run)
+    await verifyImageSignature(run, signer)
+    const asked = verifyImage.mock.calls.map(([, checked, , options]) => [
+      (checked as CosignImage).pinnedRef,
+      options
+    ])
+    expect(asked).toEqual([
+      [INDEX_IMAGE.pinnedRef, { tlogUpload: true, signature: true, attestations: [] }],
+      ...platforms.map((platform) => [
+        platformTarget(platform).ref,
+        { tlogUpload: true, signature: false, attestations: ['vuln'] }
+      ])
+    ])
+    expect(run.verify?.verified).toBe(true)
+    expect(run.verify?.images.map((v) => v.target)).toEqual([
+      INDEX_TARGET,
+      ...platforms.map(platformTarget)
+    ])
+    expect(statusOf(run, 'verify')?.status).toBe('passed')
+  })
+
+  it('fails when any one digest fails, and says which', async () => {
+    const run = state(
+      ['scan', 'gate', 'sign', 'verify'],
+      { scan: true, gate: 'passed' },
+      { plan: indexPlan(['linux/amd64', 'linux/arm64']), image: INDEX_IMAGE }
+    )
+    const signer = await signAndAttest(run)
+    verifyImage.mockImplementation(async (_tool, checked) => {
+      const failed = (checked as CosignImage).digest === PLATFORM_DIGESTS['linux/arm64']
+      return failed
+        ? { verified: false, checks: [], signer: SIGNER, failure: 'no valid signature' }
+        : { verified: true, checks: ['ok'], signer: SIGNER }
+    })
+    await verifyImageSignature(run, signer)
+    expect(run.verify?.verified).toBe(false)
+    expect(run.verify?.images.map((v) => [v.target.platform, v.verified, v.failure ?? ''])).toEqual(
+      [
+        ['linux/amd64', true, ''],
+        ['linux/arm64', false, 'no valid signature']
+      ]
+    )
+    expect(statusOf(run, 'verify')?.status).toBe('failed')
   })
 })

@@ -3,7 +3,17 @@
 import { describe, expect, it } from '@jest/globals'
 import { failureMessages, gateOutput, imageLabel } from '../../../src/pipeline/run-result.js'
 import { ToolError } from '../../../src/errors.js'
-import { IMAGE, finding, runState, scanned } from './run-state-fixture.js'
+import type { ImageTarget } from '../../../src/types.js'
+import {
+  DIGEST,
+  IMAGE,
+  INDEX_IMAGE,
+  finding,
+  platformDigest,
+  runState,
+  scanned,
+  scannedIndex
+} from './run-state-fixture.js'
 
 describe('gateOutput', () => {
   it('is error when a scan was asked for and gave no report, never a verdict', () => {
@@ -55,7 +65,13 @@ describe('failureMessages', () => {
   it('names the image whose verification failed, with the reason', () => {
     const state = runState(['verify'])
     state.image = IMAGE
-    state.verify = { verified: false, checks: [], failure: 'no valid signature by key SHA256:x' }
+    const target = { platform: 'linux/amd64', digest: DIGEST, ref: IMAGE.pinnedRef }
+    state.verify = {
+      verified: false,
+      images: [
+        { target, verified: false, checks: [], failure: 'no valid signature by key SHA256:x' }
+      ]
+    }
     expect(failureMessages(state)).toEqual([
       `Verification failed for ${IMAGE.pinnedRef}: no valid signature by key SHA256:x`
     ])
@@ -65,6 +81,45 @@ describe('failureMessages', () => {
     const state = scanned(runState(['scan', 'gate']), [finding('CVE-1', 'LOW')])
     state.reportFailures.push('SARIF upload failed: 403')
     expect(failureMessages(state)).toEqual(['SARIF upload failed: 403'])
+  })
+})
+
+describe('failureMessages for a multi-platform image', () => {
+  it('names each failing platform with its own counts, and how many of the platforms failed', () => {
+    const state = scannedIndex(runState(['scan', 'gate', 'sign']), [
+      [finding('CVE-1', 'LOW')],
+      [finding('CVE-2', 'CRITICAL'), finding('CVE-3', 'CRITICAL')],
+      [finding('CVE-2', 'CRITICAL'), finding('CVE-4', 'HIGH')]
+    ])
+    const [message, ...rest] = failureMessages(state)
+    expect(rest).toEqual([])
+    expect(message).toContain(
+      `Gate failed for ${INDEX_IMAGE.pinnedRef} on linux/arm64 (2 critical) and linux/arm/v7 ` +
+        '(1 critical, 1 high), 2 of 3 platforms, at or above fail-on: high.'
+    )
+    expect(message).not.toContain('linux/amd64')
+    expect(message).toContain('Not done: sign.')
+  })
+
+  it('names the platform and digest of each image that did not verify, and why', () => {
+    const state = scannedIndex(runState(['scan', 'gate', 'sign', 'verify']), [[], [], []])
+    const [amd64, arm64, armv7] = state.plan!.targets as [ImageTarget, ImageTarget, ImageTarget]
+    state.verify = {
+      verified: false,
+      images: [
+        { target: state.plan!.index!, verified: true, checks: [] },
+        { target: amd64, verified: true, checks: [] },
+        { target: arm64, verified: false, checks: [], failure: 'no signatures found' },
+        { target: armv7, verified: false, checks: [], failure: 'certificate identity mismatch' }
+      ]
+    }
+    expect(failureMessages(state)).toEqual([
+      [
+        `Verification failed for ${INDEX_IMAGE.pinnedRef} on 2 of 4 images:`,
+        `  linux/arm64 (ghcr.io/acme/api@${platformDigest(1)}): no signatures found`,
+        `  linux/arm/v7 (ghcr.io/acme/api@${platformDigest(2)}): certificate identity mismatch`
+      ].join('\n')
+    ])
   })
 })
 

@@ -4,7 +4,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeOutputs } from '../../../src/pipeline/step-outputs.js'
-import { DIGEST, IMAGE, finding, runState, scanned } from './run-state-fixture.js'
+import type { ImageTarget, SignerInfo } from '../../../src/types.js'
+import {
+  DIGEST,
+  IMAGE,
+  INDEX_IMAGE,
+  finding,
+  platformDigest,
+  runState,
+  scanned,
+  scannedIndex
+} from './run-state-fixture.js'
 
 let dir: string
 let outputFile: string
@@ -82,11 +92,15 @@ describe('writeOutputs', () => {
 
   it('says signed and verified only when they happened', () => {
     const state = scanned(runState(['scan', 'gate', 'sign', 'verify']), [])
+    const target = state.plan!.targets[0]!
     state.sign = {
       signer: { kind: 'key', fingerprint: 'SHA256:x', keySource: 'cosign.key' },
-      signatureRef: 'ghcr.io/acme/api:sha256-c0ffee.sig'
+      images: [{ target, signatureRef: 'ghcr.io/acme/api:sha256-c0ffee.sig' }]
     }
-    state.verify = { verified: true, checks: ['signature by key SHA256:x'] }
+    state.verify = {
+      verified: true,
+      images: [{ target, verified: true, checks: ['signature by key SHA256:x'] }]
+    }
     writeOutputs(state, undefined)
     expect(outputs()).toMatchObject({
       signed: 'true',
@@ -94,5 +108,107 @@ describe('writeOutputs', () => {
       verified: 'true',
       'signature-ref': 'ghcr.io/acme/api:sha256-c0ffee.sig'
     })
+  })
+})
+
+const SIGNER: SignerInfo = { kind: 'key', fingerprint: 'SHA256:x', keySource: 'cosign.key' }
+const ref = (target: ImageTarget): string => `ghcr.io/acme/api@${target.digest}-sig`
+
+describe('writeOutputs for a multi-platform image', () => {
+  it('lists each platform with its digest, verdict, counts, report and SBOM in `platforms`', () => {
+    const state = scannedIndex(runState(['scan', 'gate']), [
+      [finding('CVE-1', 'MEDIUM', '1.1')],
+      [finding('CVE-1', 'MEDIUM', '1.1'), finding('CVE-2', 'CRITICAL')]
+    ])
+    state.scans![1]!.sbomFile = '/tmp/imgsec/sbom-linux-arm64.cdx.json'
+    writeOutputs(state, undefined)
+    const platforms = JSON.parse(outputs()['platforms'] ?? '') as Array<Record<string, unknown>>
+    expect(platforms).toEqual([
+      {
+        platform: 'linux/amd64',
+        digest: platformDigest(0),
+        verdict: 'passed',
+        counts: expect.objectContaining({ medium: 1, critical: 0, total: 1 }),
+        'report-file': '/tmp/trivy-report-linux-amd64.json',
+        'sbom-file': null
+      },
+      {
+        platform: 'linux/arm64',
+        digest: platformDigest(1),
+        verdict: 'failed',
+        counts: expect.objectContaining({ critical: 1, medium: 1, total: 2 }),
+        'report-file': '/tmp/trivy-report-linux-arm64.json',
+        'sbom-file': '/tmp/imgsec/sbom-linux-arm64.cdx.json'
+      }
+    ])
+    expect(platforms[0]!['counts']).toMatchObject({ fixable: { medium: 1, critical: 0 } })
+  })
+
+  it('counts a finding on several platforms once in the counts, `vulnerabilities` and `gate`', () => {
+    const shared = finding('CVE-1', 'HIGH', '2.0')
+    for (const steps of [['scan', 'gate'], ['scan']] as const) {
+      const state = scannedIndex(runState([...steps]), [[shared], [shared], [shared]])
+      writeOutputs(state, undefined)
+      const out = outputs()
+      expect([steps.length, out['high']]).toEqual([steps.length, '1'])
+      expect(JSON.parse(out['vulnerabilities'] ?? '')).toMatchObject({ high: 1, total: 1 })
+      expect(out['gate']).toBe(steps.length === 2 ? 'failed' : 'skipped')
+    }
+  })
+
+  it('gives the report files one per line and the SBOM files in `sbom-files` (empty without)', () => {
+    const state = scannedIndex(runState(['scan']), [[], []])
+    writeOutputs(state, undefined)
+    expect(outputs()).toMatchObject({
+      'report-file': '/tmp/trivy-report-linux-amd64.json\n/tmp/trivy-report-linux-arm64.json',
+      'sbom-files': ''
+    })
+    state.scans![0]!.sbomFile = '/tmp/imgsec/sbom-linux-amd64.cdx.json'
+    state.scans![1]!.sbomFile = '/tmp/imgsec/sbom-linux-arm64.cdx.json'
+    writeOutputs(state, undefined)
+    expect(outputs()['sbom-files']).toBe(
+      '/tmp/imgsec/sbom-linux-amd64.cdx.json\n/tmp/imgsec/sbom-linux-arm64.cdx.json'
+    )
+  })
+
+  it("names the index's signature in `signature-ref`, and for a subset each platform's", () => {
+    const all = scannedIndex(runState(['scan', 'gate', 'sign']), [[], [], []])
+    const index = all.plan!.index!
+    all.sign = {
+      signer: SIGNER,
+      images: [index, ...all.plan!.targets].map((target) => ({ target, signatureRef: ref(target) }))
+    }
+    writeOutputs(all, undefined)
+    expect(outputs()['signature-ref']).toBe(`ghcr.io/acme/api@${INDEX_IMAGE.digest}-sig`)
+
+    const subset = scannedIndex(runState(['scan', 'gate', 'sign']), [[], []])
+    subset.sign = {
+      signer: SIGNER,
+      images: subset.plan!.targets.map((target) => ({ target, signatureRef: ref(target) }))
+    }
+    writeOutputs(subset, undefined)
+    expect(outputs()['signature-ref']).toBe(
+      `ghcr.io/acme/api@${platformDigest(0)}-sig\nghcr.io/acme/api@${platformDigest(1)}-sig`
+    )
+  })
+
+  it('says verified only when every image verified', () => {
+    const state = scannedIndex(runState(['scan', 'gate', 'sign', 'verify']), [[], []])
+    const [amd64, arm64] = state.plan!.targets as [ImageTarget, ImageTarget]
+    state.sign = { signer: SIGNER, images: [{ target: amd64, signatureRef: ref(amd64) }] }
+    state.verify = {
+      verified: false,
+      images: [
+        { target: amd64, verified: true, checks: [] },
+        { target: arm64, verified: false, checks: [], failure: 'no signature' }
+      ]
+    }
+    writeOutputs(state, undefined)
+    expect(outputs()).toMatchObject({ signed: 'true', attested: 'false', verified: 'false' })
+  })
+
+  it('leaves `platforms` empty when the scan gave no report', () => {
+    writeOutputs(runState(['scan', 'gate']), undefined)
+    expect(outputs()).toMatchObject({ platforms: '', 'sbom-files': '', 'report-file': '' })
   })
 })

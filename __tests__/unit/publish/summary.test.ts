@@ -19,7 +19,8 @@ const image: ResolvedImage = {
   digest,
   pinnedRef: `docker.io/library/alpine@${digest}`,
   mediaType: 'application/vnd.oci.image.index.v1+json',
-  isIndex: true
+  isIndex: true,
+  platformImages: [{ platform: 'linux/amd64', digest }]
 }
 const steps: StepRecord[] = [
   { step: 'scan', status: 'passed', durationMs: 12_345 },
@@ -134,6 +135,7 @@ describe('renderSummary', () => {
   })
 
   it('shows signer, transparency-log entry and what verification checked', () => {
+    const target = { platform: 'linux/amd64', digest, ref: image.pinnedRef }
     const md = renderSummary(
       inputFor(alpine, {
         gate: evaluateGate(alpine, 'NONE'),
@@ -143,12 +145,23 @@ describe('renderSummary', () => {
             identity: 'https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main',
             issuer: 'https://token.actions.githubusercontent.com'
           },
-          signatureRef: `docker.io/library/alpine:${digest.replace(':', '-')}.sig`,
-          tlogEntry: { logIndex: 123456, url: 'https://search.sigstore.dev/?logIndex=123456' }
+          images: [
+            {
+              target,
+              signatureRef: `docker.io/library/alpine:${digest.replace(':', '-')}.sig`,
+              tlogEntry: { logIndex: 123456, url: 'https://search.sigstore.dev/?logIndex=123456' }
+            }
+          ]
         },
         verify: {
           verified: true,
-          checks: [`digest equals ${digest}`, 'certificate identity and issuer match'],
+          images: [
+            {
+              target,
+              verified: true,
+              checks: [`digest equals ${digest}`, 'certificate identity and issuer match']
+            }
+          ],
           signer: { kind: 'key', fingerprint: 'SHA256:abcd', keySource: 'cosign.pub' }
         }
       })

@@ -1,6 +1,7 @@
 // resolveImage against a real registry (docker-registry on loopback) holding images pushed by skopeo.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -15,6 +16,7 @@ import { startTokenServer, type TokenServer } from '../../harness/token-server.j
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const AUTH = { username: 'ci-bot', password: 's3cret:with-colon' }
+const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`
 
 let open: TestRegistry
 let secured: TestRegistry
@@ -64,7 +66,9 @@ describe('resolveImage on a registry without authentication', () => {
       digest: app.digest,
       pinnedRef: `${open.host}/org/app@${app.digest}`,
       mediaType: OCI_MANIFEST,
-      isIndex: false
+      isIndex: false,
+      // A single image is its own platform image, with the platform its config names.
+      platformImages: [{ platform: 'linux/amd64', digest: app.digest }]
     })
   })
 
@@ -80,6 +84,14 @@ describe('resolveImage on a registry without authentication', () => {
     expect(Object.values(multi.platformDigests)).not.toContain(resolved.digest)
     expect(resolved.mediaType).toBe(OCI_INDEX)
     expect(resolved.isIndex).toBe(true)
+  })
+
+  it('lists the platform images of an index, each by its own digest', async () => {
+    const resolved = await resolveImage(parseImageRef(`${open.host}/org/multi:v1`))
+    expect(resolved.platformImages).toEqual([
+      { platform: 'linux/amd64', digest: multi.platformDigests['linux/amd64'] },
+      { platform: 'linux/arm64', digest: multi.platformDigests['linux/arm64'] }
+    ])
   })
 
   it('follows a tag that moved to a new image', async () => {
@@ -121,6 +133,10 @@ describe('resolveImage on a registry with basic authentication', () => {
   it('signs in with the credentials it is given', async () => {
     const resolved = await resolveImage(image(), AUTH)
     expect(resolved.digest).toBe(privateApp.digest)
+    // The manifest and config are read by digest with the same credentials.
+    expect(resolved.platformImages).toEqual([
+      { platform: 'linux/amd64', digest: privateApp.digest }
+    ])
   })
 
   it('signs in with the Docker config that docker login wrote', async () => {
@@ -155,8 +171,10 @@ describe('resolveImage on a registry with a token server', () => {
     tokens.requests.length = 0
     const resolved = await resolveImage(parseImageRef(`${hub.host}/library/alpine:3.20`))
     expect(resolved.digest).toBe(hubPublic.digest)
-    // Anonymous, and asking for no more than pull: no push scope, no credentials sent.
-    expect(tokens.requests).toEqual(['anonymous repository:library/alpine:pull'])
+    expect(resolved.platformImages).toEqual([{ platform: 'linux/amd64', digest: hubPublic.digest }])
+    // Anonymous, and asking for no more than pull: no push scope, no credentials sent (the HEAD,
+    // then the manifest and the config read by digest).
+    expect(new Set(tokens.requests)).toEqual(new Set(['anonymous repository:library/alpine:pull']))
   })
 
   it('signs in to the token server with the credentials it is given', async () => {
@@ -181,15 +199,30 @@ describe('resolveImage on a registry with a token server', () => {
 describe('resolveImage against a registry that answers with the wrong digest', () => {
   // No real registry does this; a misbehaving mirror or a proxy in the way might. A tiny one on
   // loopback answers every manifest HEAD with the Docker-Content-Digest it is told to.
+  // The manifest GET by digest serves `served`: normally the manifest whose digest is `pinned`.
+  const config = JSON.stringify({ os: 'linux', architecture: 'riscv64' })
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: 1 },
+    layers: []
+  })
   let answer: string | undefined
+  let served = manifest
   let fake: Server
   let host: string
   beforeAll(async () => {
     fake = createHttpServer((req, res) => {
-      const headers: Record<string, string> = {
-        'Content-Type': OCI_MANIFEST,
-        'Content-Length': '2'
+      const headers: Record<string, string> = { 'Content-Type': OCI_MANIFEST }
+      if (req.method === 'GET' && req.url === `/v2/org/app/blobs/${sha(config)}`) {
+        res.writeHead(200, headers).end(config)
+        return
       }
+      if (req.method === 'GET' && req.url?.startsWith('/v2/org/app/manifests/sha256:')) {
+        res.writeHead(200, headers).end(served)
+        return
+      }
+      headers['Content-Length'] = '2'
       if (answer !== undefined) headers['Docker-Content-Digest'] = answer
       res.writeHead(req.url?.startsWith('/v2/org/app/manifests/') ? 200 : 404, headers).end()
     })
@@ -198,7 +231,7 @@ describe('resolveImage against a registry that answers with the wrong digest', (
   })
   afterAll(() => new Promise<void>((resolve) => fake.close(() => resolve())))
 
-  const pinned = `sha256:${'1'.repeat(64)}`
+  const pinned = sha(manifest)
   const other = `sha256:${'2'.repeat(64)}`
 
   it('refuses a pinned digest the registry answers with another digest for', async () => {
@@ -212,6 +245,19 @@ describe('resolveImage against a registry that answers with the wrong digest', (
     answer = pinned
     const resolved = await resolveImage(parseImageRef(`${host}/org/app@${pinned}`))
     expect(resolved.pinnedRef).toBe(`${host}/org/app@${pinned}`)
+    expect(resolved.platformImages).toEqual([{ platform: 'linux/riscv64', digest: pinned }])
+  })
+
+  it('refuses a manifest whose content does not hash to the digest it was read by', async () => {
+    answer = pinned
+    served = manifest.replace('"layers":[]', '"layers":[],"annotations":{"x":"y"}')
+    try {
+      await expect(resolveImage(parseImageRef(`${host}/org/app@${pinned}`))).rejects.toThrow(
+        `the registry served content with digest ${sha(served)} for ${pinned}`
+      )
+    } finally {
+      served = manifest
+    }
   })
 
   it.each([

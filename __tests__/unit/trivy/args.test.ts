@@ -1,6 +1,7 @@
 // The argv and environment of the one `trivy image` call, for every input that shapes them.
 import { describe, expect, it } from '@jest/globals'
-import { buildScanArgs, scanEnv, scanLabel } from '../../../src/trivy/scan.js'
+import { buildScanArgs, scanLabel } from '../../../src/trivy/scan.js'
+import { scanEnv } from '../../../src/trivy/run.js'
 import { options, PINNED, SCAN_ARGS_CASES } from './scan-args-cases.js'
 
 describe('buildScanArgs', () => {

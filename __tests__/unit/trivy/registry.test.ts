@@ -40,18 +40,14 @@ const options = (target: string, overrides: Partial<ScanOptions> = {}): ScanOpti
   scanOptions(work, target, overrides)
 
 describe('runScan against a real registry', () => {
-  it('scans the platform asked for in a multi-platform image, with basic auth', async () => {
-    const pinned = `${basic.host}/org/multi@${multi.digest}`
-    const { report } = await runScan(
-      TRIVY_STANDIN,
-      options(pinned, { platform: 'linux/arm64', credentials: AUTH })
-    )
-    expect(report.ArtifactName).toBe(pinned)
-    expect(report.Metadata?.RepoDigests).toEqual([pinned])
-    const amd64 = await runScan(
-      TRIVY_STANDIN,
-      options(pinned, { platform: 'linux/amd64', credentials: AUTH })
-    )
+  it('scans each platform image of a multi-platform image by its own digest, with basic auth', async () => {
+    const at = (platform: string) =>
+      `${basic.host}/org/multi@${multi.platformDigests[platform] ?? ''}`
+    const arm64 = at('linux/arm64')
+    const { report } = await runScan(TRIVY_STANDIN, options(arm64, { credentials: AUTH }))
+    expect(report.ArtifactName).toBe(arm64)
+    expect(report.Metadata?.RepoDigests).toEqual([arm64])
+    const amd64 = await runScan(TRIVY_STANDIN, options(at('linux/amd64'), { credentials: AUTH }))
     expect(amd64.report.Metadata?.ImageID).toMatch(/^sha256:/)
     expect(amd64.report.Metadata?.ImageID).not.toBe(report.Metadata?.ImageID)
   })

@@ -14,6 +14,8 @@ export function options(overrides: Partial<ScanOptions> = {}): ScanOptions {
     vex: [],
     dbRepositories: [],
     cacheDir: '/tmp/cache',
+    listAllPackages: false,
+    skipDbUpdate: false,
     ...overrides
   }
 }
@@ -33,7 +35,18 @@ export const SCAN_ARGS_CASES: Array<[string, Partial<ScanOptions>, string[]]> = 
   [
     'defaults: registry image by digest, remote only',
     {},
-    [...BASE, '--scanners', 'vuln', '--image-src', 'remote', '--cache-dir', '/tmp/cache', PINNED]
+    [
+      ...BASE,
+      '--scanners',
+      'vuln',
+      '--image-src',
+      'remote',
+      '--cache-dir',
+      '/tmp/cache',
+      '--cache-backend',
+      'memory',
+      PINNED
+    ]
   ],
   [
     'several scanners',
@@ -46,6 +59,8 @@ export const SCAN_ARGS_CASES: Array<[string, Partial<ScanOptions>, string[]]> = 
       'remote',
       '--cache-dir',
       '/tmp/cache',
+      '--cache-backend',
+      'memory',
       PINNED
     ]
   ],
@@ -74,6 +89,8 @@ export const SCAN_ARGS_CASES: Array<[string, Partial<ScanOptions>, string[]]> = 
       'remote',
       '--cache-dir',
       '/tmp/cache',
+      '--cache-backend',
+      'memory',
       PINNED
     ]
   ],
@@ -92,13 +109,26 @@ export const SCAN_ARGS_CASES: Array<[string, Partial<ScanOptions>, string[]]> = 
       'ghcr.io/aquasecurity/trivy-db:2',
       '--cache-dir',
       '/tmp/cache',
+      '--cache-backend',
+      'memory',
       PINNED
     ]
   ],
   [
     'docker daemon source',
     { source: { kind: 'docker' }, target: 'app:dev' },
-    [...BASE, '--scanners', 'vuln', '--image-src', 'docker', '--cache-dir', '/tmp/cache', 'app:dev']
+    [
+      ...BASE,
+      '--scanners',
+      'vuln',
+      '--image-src',
+      'docker',
+      '--cache-dir',
+      '/tmp/cache',
+      '--cache-backend',
+      'memory',
+      'app:dev'
+    ]
   ],
   [
     'podman source',
@@ -111,13 +141,25 @@ export const SCAN_ARGS_CASES: Array<[string, Partial<ScanOptions>, string[]]> = 
       'podman',
       '--cache-dir',
       '/tmp/cache',
+      '--cache-backend',
+      'memory',
       'localhost/app:dev'
     ]
   ],
   [
     'tarball source: --input and no target',
     { source: { kind: 'tarball', path: '/ws/image.tar' } },
-    [...BASE, '--scanners', 'vuln', '--input', '/ws/image.tar', '--cache-dir', '/tmp/cache']
+    [
+      ...BASE,
+      '--scanners',
+      'vuln',
+      '--input',
+      '/ws/image.tar',
+      '--cache-dir',
+      '/tmp/cache',
+      '--cache-backend',
+      'memory'
+    ]
   ],
   [
     'a VEX path with a comma is quoted so trivy does not split it',
@@ -134,6 +176,41 @@ export const SCAN_ARGS_CASES: Array<[string, Partial<ScanOptions>, string[]]> = 
       'remote',
       '--cache-dir',
       '/tmp/cache',
+      '--cache-backend',
+      'memory',
+      PINNED
+    ]
+  ],
+  [
+    'after the DB download: --skip-db-update and no DB repository',
+    { skipDbUpdate: true, dbRepositories: ['registry.example.com/trivy-db:2'] },
+    [
+      ...BASE,
+      '--scanners',
+      'vuln',
+      '--image-src',
+      'remote',
+      '--skip-db-update',
+      '--cache-dir',
+      '/tmp/cache',
+      '--cache-backend',
+      'memory',
+      PINNED
+    ]
+  ],
+  [
+    'every package listed when an SBOM is wanted',
+    { listAllPackages: true },
+    [
+      ...BASE.map((arg) => (arg === '--list-all-pkgs=false' ? '--list-all-pkgs=true' : arg)),
+      '--scanners',
+      'vuln',
+      '--image-src',
+      'remote',
+      '--cache-dir',
+      '/tmp/cache',
+      '--cache-backend',
+      'memory',
       PINNED
     ]
   ]

@@ -18,8 +18,9 @@ jest.unstable_mockModule('@actions/core', () => ({
   info: () => undefined
 }))
 const { ToolError } = await import('../../../src/errors.js')
-const { buildScanArgs, convertReport, runScan, trivyErrors, trivyVersion } =
-  await import('../../../src/trivy/scan.js')
+const { buildScanArgs, convertReport, runScan } = await import('../../../src/trivy/scan.js')
+const { trivyErrors, trivyVersion } = await import('../../../src/trivy/run.js')
+const { downloadDb, downloadDbArgs } = await import('../../../src/trivy/db-download.js')
 type ScanOptions = import('../../../src/trivy/scan.js').ScanOptions
 
 const AUTH = { username: 'ci-bot', password: 'Sup3r-secret' }
@@ -97,10 +98,76 @@ describe('runScan', () => {
     expect(error.detail).toContain('MANIFEST_UNKNOWN')
   })
 
+  it('refuses a scan that exits 0 without writing a report', async () => {
+    const fake = join(work, 'fake-trivy')
+    writeFileSync(fake, '#!/bin/sh\nexit 0\n')
+    chmodSync(fake, 0o755)
+    const error = await runScan(fake, options()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ToolError)
+    expect((error as Error).message).toContain('wrote no report')
+  })
+
+  it('after the DB download, scans with --skip-db-update and only reads the database', async () => {
+    const cacheDir = join(work, 'cache')
+    await downloadDb(TRIVY_STANDIN, { dbRepositories: [], cacheDir, auths: [] }, 'the image')
+    const opts = options({ skipDbUpdate: true, cacheDir })
+    const result = await runScan(TRIVY_STANDIN, opts)
+    expect(result.report.ArtifactName).toBe(registries.open.pinned)
+    expect(calls().map((call) => call.argv)).toEqual([
+      ['image', '--download-db-only', '--cache-dir', cacheDir],
+      buildScanArgs(opts)
+    ])
+    expect(calls()[1]?.argv).toContain('--skip-db-update')
+  })
+
+  it('leaves DB download failures to downloadDb: a scan reports them as a scan failure', async () => {
+    process.env['STANDIN_TRIVY_RATE_LIMITED'] =
+      'mirror.gcr.io/aquasec/trivy-db:2,ghcr.io/aquasecurity/trivy-db:2'
+    const error = await scanError(options())
+    expect(error.message).toMatch(/^trivy could not scan /)
+    expect(error.message).not.toContain('vulnerability database')
+    expect(error.detail).toContain('TOOMANYREQUESTS')
+  })
+})
+
+describe('downloadDb', () => {
+  const download = (dbRepositories: string[]) =>
+    downloadDb(
+      TRIVY_STANDIN,
+      { dbRepositories, cacheDir: join(work, 'cache'), auths: [] },
+      registries.open.pinned
+    ).then(
+      () => undefined,
+      (e: unknown) => e as InstanceType<typeof ToolError>
+    )
+
+  it('downloads with every repository, in order, as repeated --db-repository flags', () => {
+    expect(
+      downloadDbArgs({
+        dbRepositories: ['registry.example.com/trivy-db:2', 'ghcr.io/aquasecurity/trivy-db:2'],
+        cacheDir: '/tmp/cache',
+        auths: []
+      })
+    ).toEqual([
+      'image',
+      '--download-db-only',
+      '--db-repository',
+      'registry.example.com/trivy-db:2',
+      '--db-repository',
+      'ghcr.io/aquasecurity/trivy-db:2',
+      '--cache-dir',
+      '/tmp/cache'
+    ])
+  })
+
   it('says to add a fallback when the only DB repository is rate-limited', async () => {
     process.env['STANDIN_TRIVY_RATE_LIMITED'] = 'ghcr.io/aquasecurity/trivy-db:2'
-    const error = await scanError(options({ dbRepositories: ['ghcr.io/aquasecurity/trivy-db:2'] }))
-    expect(error.message).toContain('could not download its vulnerability database')
+    const error = await download(['ghcr.io/aquasecurity/trivy-db:2'])
+    expect(error).toBeInstanceOf(ToolError)
+    if (!(error instanceof ToolError)) return
+    expect(error.message).toContain(
+      `could not download its vulnerability database to scan ${registries.open.pinned}`
+    )
     expect(error.message).toContain(
       'the only repository in trivy-db-repository, ghcr.io/aquasecurity/trivy-db:2'
     )
@@ -112,7 +179,9 @@ describe('runScan', () => {
   it('names every repository when all of them are rate-limited', async () => {
     process.env['STANDIN_TRIVY_RATE_LIMITED'] =
       'mirror.gcr.io/aquasec/trivy-db:2,ghcr.io/aquasecurity/trivy-db:2'
-    const error = await scanError(options())
+    const error = await download([])
+    expect(error).toBeInstanceOf(ToolError)
+    if (!(error instanceof ToolError)) return
     expect(error.message).toContain(
       'every repository tried (mirror.gcr.io/aquasec/trivy-db:2, ghcr.io/aquasecurity/trivy-db:2)'
     )
@@ -121,21 +190,12 @@ describe('runScan', () => {
 
   it('warns which repository was skipped when trivy fell back to the next one', async () => {
     process.env['STANDIN_TRIVY_RATE_LIMITED'] = 'mirror.gcr.io/aquasec/trivy-db:2'
-    await runScan(TRIVY_STANDIN, options())
+    expect(await download([])).toBeUndefined()
     expect(warnings).toEqual([
       expect.stringContaining('mirror.gcr.io/aquasec/trivy-db:2 did not serve')
     ])
     expect(warnings[0]).toContain('rate-limited')
     expect(calls()).toHaveLength(1)
-  })
-
-  it('refuses a scan that exits 0 without writing a report', async () => {
-    const fake = join(work, 'fake-trivy')
-    writeFileSync(fake, '#!/bin/sh\nexit 0\n')
-    chmodSync(fake, 0o755)
-    const error = await runScan(fake, options()).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ToolError)
-    expect((error as Error).message).toContain('wrote no report')
   })
 })
 
