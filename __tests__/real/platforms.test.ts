@@ -48,7 +48,7 @@ interface PlatformOutput {
   platform: string
   digest: string
   verdict: string
-  vulnerabilities: Partial<Counts> & { total: number }
+  counts: Partial<Counts> & { total: number }
   'report-file': string
   'sbom-file'?: string
 }
@@ -152,7 +152,7 @@ describe('an index whose linux/arm64 image has criticals and whose linux/amd64 i
     for (const entry of platforms) {
       const packages = image.packages[entry.platform] ?? []
       const expected = countsOf(packages)
-      expect([entry.platform, entry.vulnerabilities]).toEqual([
+      expect([entry.platform, entry.counts]).toEqual([
         entry.platform,
         expect.objectContaining(expected)
       ])
