@@ -332,4 +332,25 @@ describe('verify', () => {
     },
     RUN_TIMEOUT
   )
+
+  it(
+    'does not take an attestation for a signature: a digest attested but never signed is not verified',
+    async () => {
+      const image = await world.push('attested-only', { 'linux/amd64': IMAGE_PACKAGES.clean })
+      const ref = `${world.registry.host}/${image.repository}@${image.pushed.digest}`
+      const attest = await world.run({ image: image.ref, steps: 'scan,attest', ...signingInputs() })
+      expect(attest.outputs).toMatchObject({ attested: 'true', signed: 'false' })
+      // The trap: cosign 3 itself lists the attestation's bundle as a claim and exits 0.
+      expect((await verifyByTest(ref, keys.publicKeyFile)).exitCode).toBe(0)
+      const run = await world.run({
+        image: image.ref,
+        steps: 'verify',
+        'cosign-public-key': readFileSync(keys.publicKeyFile, 'utf8'),
+        'tlog-upload': 'false'
+      })
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs['verified']).toBe('false')
+    },
+    2 * RUN_TIMEOUT
+  )
 })
