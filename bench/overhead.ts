@@ -61,7 +61,11 @@ function shellScript(
   ].join(', ')
   const keyPath = calls.find((c) => c.argv[0] === 'sign')?.argv.find((a) => a.endsWith('.key'))
   const pubPath = calls.find((c) => c.argv[0] === 'verify')?.argv.find((a) => a.endsWith('.pub'))
-  const report = calls.find((c) => c.tool === 'trivy')?.argv.find((a) => a.endsWith('.json'))
+  // The first trivy call downloads the DB; the scan after it names the report.
+  const report = calls
+    .filter((c) => c.tool === 'trivy')
+    .flatMap((c) => c.argv)
+    .find((a) => a.endsWith('.json'))
   if (!keyPath || !pubPath || !report)
     throw new Error('the warm-up run made no sign/verify/scan call')
   // The tools as the warm-up run unpacked them: in its private folders under RUNNER_TEMP (the

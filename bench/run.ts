@@ -1,6 +1,7 @@
 // `npm run bench`: the action's performance figures, each measured side by side with its baseline
 // in this one run, printed as a Markdown table with the goal and whether it is met.
-//   node scripts/run-ts.mjs bench/run.ts [--quick]     (--quick: fewer repetitions, no 100k report)
+//   node scripts/run-ts.mjs bench/run.ts [--quick] [--only platforms]
+//   (--quick: fewer repetitions, no 100k report; --only platforms: the multi-platform row alone)
 // Needs dist/ (npm run package), docker-registry, umoci and skopeo, like the end-to-end tests. Only
 // loopback traffic: a release mirror and a registry on 127.0.0.1.
 import { realToolsBuilt } from '../__tests__/harness/real/tools.js'
@@ -11,12 +12,16 @@ import { measureColdInstall, type ColdInstallFigures } from './cold-install.js'
 import { generateKeyPair } from './keys.js'
 import { describeMachine, formatMachine } from './machine.js'
 import { measureOverhead, type OverheadFigures } from './overhead.js'
+import { BENCH_PLATFORMS, measurePlatforms, type PlatformFigures } from './platforms.js'
 import { measureRealOverhead, type RealOverheadFigures } from './real-overhead.js'
 import { measureReports, type ReportFigures } from './report-processing.js'
 import { measureStartup, type StartupFigures } from './startup.js'
 import { formatKiB, formatMiB, formatMs } from './stats.js'
 
 const quick = process.argv.includes('--quick')
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : undefined
 const RUNS = quick ? 3 : 9
 // A run at 1,000 findings takes about 10 ms, where a busy moment of the shared machine shows most:
 // more runs keep its median steady.
@@ -47,7 +52,8 @@ const CONFIG = {
   coldInstall:
     'empty tool cache, `cache-db: false`; both: `scan,gate,sign,verify`; trivy: `scan,gate`; cosign: `verify`',
   report:
-    'in-process (Node 24), no action run: the report code from src/ on generated trivy reports'
+    'in-process (Node 24), no action run: the report code from src/ on generated trivy reports',
+  platforms: `\`scan,gate\`, \`fail-on: none\`, real trivy, tools cached, offline DB in the registry (cached in RUNNER_TEMP after the warm-up), \`cache-db: false\`; index of ${BENCH_PLATFORMS.join(', ')} and one linux/amd64 image, the same Alpine packages in each`
 }
 
 const GOALS = {
@@ -59,7 +65,8 @@ const GOALS = {
   parallelRatio: 1.15,
   startupMs: 100,
   realOverheadRatio: 1.25,
-  inputErrorMs: 1000
+  inputErrorMs: 1000,
+  platformRatio: 2
 }
 
 type Row = [
@@ -127,6 +134,43 @@ function realOverheadRows(o: RealOverheadFigures | undefined): Row[] {
       `${ratio.toFixed(2)}× bash per pair (${o.ratio.min.toFixed(2)}–${o.ratio.max.toFixed(2)})`,
       `≤ ${GOALS.realOverheadRatio}×`,
       ratio <= GOALS.realOverheadRatio
+    ]
+  ]
+}
+
+function platformRows(p: PlatformFigures | undefined): Row[] {
+  const figure = `Every platform: an index of ${BENCH_PLATFORMS.length} platform images (one real trivy scan each, several at once) vs one platform image`
+  if (!p)
+    return [
+      [
+        figure,
+        CONFIG.platforms,
+        'not measured: the real tools are not built (bash scripts/build-real-tools.sh)',
+        '—',
+        '—',
+        `≤ ${GOALS.platformRatio}×`,
+        false
+      ]
+    ]
+  const ratio = p.ratio.median
+  return [
+    [
+      figure,
+      CONFIG.platforms,
+      `${p.platforms} platforms ${formatMs(p.index)}`,
+      `1 platform ${formatMs(p.single)}`,
+      `${ratio.toFixed(2)}× per pair (${p.ratio.min.toFixed(2)}–${p.ratio.max.toFixed(2)})`,
+      `≤ ${GOALS.platformRatio}×`,
+      ratio <= GOALS.platformRatio
+    ],
+    [
+      'Every platform, the Scan step alone (one DB check, then the trivy scans, up to 4 at once)',
+      CONFIG.platforms,
+      `${p.platforms} platforms ${formatMs(p.scan.index)}`,
+      `1 platform ${formatMs(p.scan.single)}`,
+      `${p.scan.ratio.median.toFixed(2)}× per pair (${p.scan.ratio.min.toFixed(2)}–${p.scan.ratio.max.toFixed(2)})`,
+      'none',
+      undefined
     ]
   ]
 }
@@ -239,38 +283,49 @@ const progress = (message: string): void => void process.stderr.write(`[bench] $
 
 const machine = describeMachine()
 const started = Date.now()
-progress('starting the release mirror and the registry')
-const world = await startWorld()
 const rows: Row[] = []
-try {
-  const keys = generateKeyPair()
-  progress('start-up')
-  rows.push(...startupRows(await measureStartup(world, RUNS + 3)))
-  progress('overhead against the bash baseline')
-  rows.push(...overheadRows(await measureOverhead(world, RUNS, keys)))
-  progress('cold install')
-  rows.push(...coldInstallRows(await measureColdInstall(world, quick ? 3 : 5, keys)))
-} finally {
-  await world.stop()
+if (only === undefined) {
+  progress('starting the release mirror and the registry')
+  const world = await startWorld()
+  try {
+    const keys = generateKeyPair()
+    progress('start-up')
+    rows.push(...startupRows(await measureStartup(world, RUNS + 3)))
+    progress('overhead against the bash baseline')
+    rows.push(...overheadRows(await measureOverhead(world, RUNS, keys)))
+    progress('cold install')
+    rows.push(...coldInstallRows(await measureColdInstall(world, quick ? 3 : 5, keys)))
+  } finally {
+    await world.stop()
+  }
+  progress('report processing')
+  rows.push(...reportRows(await measureReports(REPORT_SIZES)))
+} else if (only !== 'platforms') {
+  throw new Error(`--only ${only}: only \`--only platforms\` is known`)
 }
-progress('report processing')
-rows.push(...reportRows(await measureReports(REPORT_SIZES)))
 // After report processing, as the re-verification below: both load the real tools' 50-100 MB
 // assets into this process, and a child forked from it starts with the parent's peak RSS.
 if (realToolsBuilt()) {
-  progress('overhead with the real tools against the bash baseline')
   const real = await startRealWorld()
   try {
-    rows.push(...realOverheadRows(await measureRealOverhead(real, quick ? 3 : 7)))
+    if (only === undefined) {
+      progress('overhead with the real tools against the bash baseline')
+      rows.push(...realOverheadRows(await measureRealOverhead(real, quick ? 3 : 7)))
+    }
+    progress(`${BENCH_PLATFORMS.length} platforms against one, with the real trivy`)
+    rows.push(...platformRows(await measurePlatforms(real, quick ? 3 : 7)))
   } finally {
     await real.stop()
   }
 } else {
-  rows.push(...realOverheadRows(undefined))
+  if (only === undefined) rows.push(...realOverheadRows(undefined))
+  rows.push(...platformRows(undefined))
 }
-// Last: it reads 50-100 MB assets in this process, which would raise the peak RSS measured above.
-progress('tool-cache re-verification at real sizes')
-rows.push(...cacheVerifyRows(await measureCacheVerify(quick ? 3 : 5)))
+if (only === undefined) {
+  // Last: it reads 50-100 MB assets in this process, which would raise the peak RSS measured above.
+  progress('tool-cache re-verification at real sizes')
+  rows.push(...cacheVerifyRows(await measureCacheVerify(quick ? 3 : 5)))
+}
 
 const goals = rows.filter((row) => row[6] !== undefined)
 const met = goals.filter((row) => row[6]).length

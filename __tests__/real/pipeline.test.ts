@@ -244,10 +244,14 @@ describe('scan options read by the real trivy', () => {
   )
 
   it(
-    'each platform of a multi-platform image is scanned for what it contains',
+    'each platform of a multi-platform image chosen alone is scanned for what it contains',
     async () => {
       for (const platform of ['linux/amd64', 'linux/arm64'] as const) {
-        const run = await world.run({ image: world.images.multi.ref, steps: 'scan', platform })
+        const run = await world.run({
+          image: world.images.multi.ref,
+          steps: 'scan',
+          platforms: platform
+        })
         expect([platform, run.exitCode]).toEqual([platform, 0])
         const packages = world.images.multi.packages[platform] ?? []
         expectCounts(run, expectedFindings(packages, world.advisories))
@@ -259,9 +263,9 @@ describe('scan options read by the real trivy', () => {
 
 describe('a multi-platform index', () => {
   it(
-    'is not signed on one platform’s scan: the unscanned arm64 image (criticals) carries no signature',
+    'is not signed on one platform’s scan: the arm64 image (criticals) is scanned too and fails the gate',
     async () => {
-      // trivy scans linux/amd64 (patched: the gate passes at critical); linux/arm64 is never read.
+      // linux/amd64 (patched) passes at critical; linux/arm64 (vulnerable) does not.
       const run = await world.run({
         image: world.images.multi.ref,
         steps: 'scan,gate,sign,attest',
@@ -270,8 +274,8 @@ describe('a multi-platform index', () => {
         ...signingInputs()
       })
       expect(run.exitCode).toBe(1)
-      expect(run.outputs).toMatchObject({ gate: 'passed', signed: 'false', attested: 'false' })
-      expect(errorLines(run).join('\n')).toMatch(/multi-platform index/)
+      expect(run.outputs).toMatchObject({ gate: 'failed', signed: 'false', attested: 'false' })
+      expect(errorLines(run).join('\n')).toMatch(/linux\/arm64/)
       const { registry, images } = world
       const index = `${registry.host}/${images.multi.repository}@${images.multi.pushed.digest}`
       for (const ref of [index, pinned('multi', 'linux/arm64'), pinned('multi', 'linux/amd64')]) {
@@ -327,5 +331,26 @@ describe('verify', () => {
       expect(errorLines(run).join('\n')).toMatch(/no valid signature by key/)
     },
     RUN_TIMEOUT
+  )
+
+  it(
+    'does not take an attestation for a signature: a digest attested but never signed is not verified',
+    async () => {
+      const image = await world.push('attested-only', { 'linux/amd64': IMAGE_PACKAGES.clean })
+      const ref = `${world.registry.host}/${image.repository}@${image.pushed.digest}`
+      const attest = await world.run({ image: image.ref, steps: 'scan,attest', ...signingInputs() })
+      expect(attest.outputs).toMatchObject({ attested: 'true', signed: 'false' })
+      // The trap: cosign 3 itself lists the attestation's bundle as a claim and exits 0.
+      expect((await verifyByTest(ref, keys.publicKeyFile)).exitCode).toBe(0)
+      const run = await world.run({
+        image: image.ref,
+        steps: 'verify',
+        'cosign-public-key': readFileSync(keys.publicKeyFile, 'utf8'),
+        'tlog-upload': 'false'
+      })
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs['verified']).toBe('false')
+    },
+    2 * RUN_TIMEOUT
   )
 })

@@ -60,6 +60,52 @@ async function pushBlob(
   return digest
 }
 
+export interface Descriptor {
+  mediaType: string
+  digest: string
+  size: number
+  platform?: { os: string; architecture: string; variant?: string }
+  annotations?: Record<string, string>
+}
+
+/** Pushes a manifest (image or index) under `reference` (a tag or its own digest). */
+async function pushManifest(
+  registry: TestRegistry,
+  repository: string,
+  reference: string,
+  mediaType: string,
+  body: Record<string, unknown>
+): Promise<Descriptor> {
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, ...body }))
+  const digest = digestOf(bytes)
+  const put = await fetch(`${registry.url}/v2/${repository}/manifests/${reference || digest}`, {
+    method: 'PUT',
+    headers: headers(registry, { 'Content-Type': mediaType }),
+    body: bytes
+  })
+  await (await check(put, `pushing ${repository}:${reference || digest}`)).arrayBuffer()
+  return { mediaType, digest, size: bytes.length }
+}
+
+/** Pushes an image manifest over the blobs (by digest only when `tag` is empty); returns it. */
+async function pushImageManifest(
+  registry: TestRegistry,
+  repository: string,
+  tag: string,
+  artifact: { config: Blob; layers: Blob[] }
+): Promise<Descriptor> {
+  const descriptor = async (blob: Blob): Promise<Record<string, unknown>> => ({
+    mediaType: blob.mediaType,
+    digest: await pushBlob(registry, repository, blob.bytes),
+    size: blob.bytes.length,
+    ...(blob.annotations ? { annotations: blob.annotations } : {})
+  })
+  return pushManifest(registry, repository, tag, OCI_MANIFEST, {
+    config: await descriptor(artifact.config),
+    layers: await Promise.all(artifact.layers.map(descriptor))
+  })
+}
+
 /** Pushes an image manifest over the blobs; returns the manifest's digest. */
 export async function pushArtifact(
   registry: TestRegistry,
@@ -67,27 +113,64 @@ export async function pushArtifact(
   tag: string,
   artifact: { config: Blob; layers: Blob[] }
 ): Promise<string> {
-  const descriptor = async (blob: Blob): Promise<Record<string, unknown>> => ({
-    mediaType: blob.mediaType,
-    digest: await pushBlob(registry, repository, blob.bytes),
-    size: blob.bytes.length,
-    ...(blob.annotations ? { annotations: blob.annotations } : {})
-  })
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: await descriptor(artifact.config),
-      layers: await Promise.all(artifact.layers.map(descriptor))
+  return (await pushImageManifest(registry, repository, tag, artifact)).digest
+}
+
+/**
+ * Re-tags an index as `tag` with a BuildKit attestation manifest added for each of its platform
+ * images, as `docker buildx build --provenance/--sbom` pushes them: an image manifest of in-toto
+ * layers, listed as platform `unknown/unknown` with `vnd.docker.reference.type:
+ * attestation-manifest` and the digest it describes. Returns the new index's digest and the
+ * attestation manifests' digests.
+ */
+export async function pushIndexWithAttestations(
+  registry: TestRegistry,
+  repository: string,
+  sourceDigest: string,
+  tag: string
+): Promise<{ digest: string; attestationDigests: string[] }> {
+  const source = await getManifest(registry, repository, sourceDigest)
+  if (!source?.manifests) throw new Error(`${repository}@${sourceDigest} is not an index`)
+  const attestations: Descriptor[] = []
+  for (const image of source.manifests) {
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v0.1',
+      predicateType: 'https://slsa.dev/provenance/v0.2',
+      subject: [{ name: `${repository}`, digest: { sha256: image.digest.slice(7) } }],
+      predicate: { builder: { id: 'https://imgsec.test/buildkit' } }
+    }
+    const config = {
+      architecture: 'unknown',
+      os: 'unknown',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [] }
+    }
+    const manifest = await pushImageManifest(registry, repository, '', {
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        bytes: Buffer.from(JSON.stringify(config))
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.in-toto+json',
+          bytes: Buffer.from(JSON.stringify(statement)),
+          annotations: { 'in-toto.io/predicate-type': statement.predicateType }
+        }
+      ]
     })
-  )
-  const put = await fetch(`${registry.url}/v2/${repository}/manifests/${tag}`, {
-    method: 'PUT',
-    headers: headers(registry, { 'Content-Type': OCI_MANIFEST }),
-    body: manifest
+    attestations.push({
+      ...manifest,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: {
+        'vnd.docker.reference.digest': image.digest,
+        'vnd.docker.reference.type': 'attestation-manifest'
+      }
+    })
+  }
+  const index = await pushManifest(registry, repository, tag, OCI_INDEX, {
+    manifests: [...source.manifests, ...attestations]
   })
-  await (await check(put, `pushing ${repository}:${tag}`)).arrayBuffer()
-  return digestOf(manifest)
+  return { digest: index.digest, attestationDigests: attestations.map((a) => a.digest) }
 }
 
 export async function listTags(registry: TestRegistry, repository: string): Promise<string[]> {
@@ -109,7 +192,9 @@ export interface Manifest {
   manifests?: Array<{
     mediaType: string
     digest: string
+    size: number
     artifactType?: string
+    platform?: { os: string; architecture: string; variant?: string }
     annotations?: Record<string, string>
   }>
   subject?: { digest: string }

@@ -5,7 +5,8 @@
 // verifies the cached binaries against the `*-sha256` inputs on every run).
 //
 //   const world = await startRealWorld({ auth? })
-//   world.images.patched / .vulnerable / .clean / .multi   `{ ref, pushed }` (ref: repo:tag)
+//   world.images.patched / .vulnerable / .clean / .multi / .cleanMulti   `{ ref, pushed }` (ref: repo:tag)
+//   world.push(tag, { platform: packages }, { attestationManifests? })   one more image, pushed now
 //   world.run(inputs, options?)       the bundled action with the real tools and the offline DB
 //   world.cosign(args, { env? })      the real cosign, offline (private TUF_ROOT, DOCKER_CONFIG)
 //   await world.stop()
@@ -18,6 +19,7 @@ import { startMirror, type Mirror } from '../mirror.js'
 import { startRegistry, type RegistryAuth, type TestRegistry } from '../registry.js'
 import { runAction, type ActionRun, type ProcessResult, type RunOptions } from '../runner.js'
 import { IMAGE_PACKAGES, pushAlpineImage, type ApkPackage } from './alpine-images.js'
+import { pushIndexWithAttestations } from './oci-push.js'
 import { realAssetSha256, realRelease, realToolPath, REAL_VERSIONS } from './tools.js'
 import { pushTrivyDb, readAdvisories, type Advisories } from './trivy-db.js'
 
@@ -28,7 +30,11 @@ export interface RealImage {
   pushed: PushedImage
   /** The package list of each platform. */
   packages: Record<string, ApkPackage[]>
+  /** The BuildKit attestation manifests (`unknown/unknown`) the index lists, if any. */
+  attestationDigests: string[]
 }
+
+export type RealImageName = 'patched' | 'vulnerable' | 'clean' | 'multi' | 'cleanMulti'
 
 export interface RealWorld {
   registry: TestRegistry
@@ -38,7 +44,13 @@ export interface RealWorld {
   advisories: Advisories
   /** `<host>/imgsec/trivy-db:2` */
   dbRepository: string
-  images: Record<'patched' | 'vulnerable' | 'clean' | 'multi', RealImage>
+  images: Record<RealImageName, RealImage>
+  /** Pushes another image to `team/app:<tag>`: an index when given several platforms. */
+  push(
+    tag: string,
+    packages: Record<string, ApkPackage[]>,
+    options?: { attestationManifests?: boolean }
+  ): Promise<RealImage>
   /** The inputs every run gets: versions, sha256s, mirror, DB repository, no Actions cache. */
   baseInputs: Record<string, string>
   run(inputs: Record<string, string>, options?: Partial<RunOptions>): Promise<ActionRun>
@@ -63,6 +75,8 @@ export const OFFLINE_ENV: Readonly<Record<string, string>> = {
 }
 
 export const MULTI_PLATFORMS = { 'linux/amd64': 'patched', 'linux/arm64': 'vulnerable' } as const
+/** The index whose every platform is clean, and which lists a BuildKit attestation manifest per platform. */
+export const CLEAN_MULTI_PLATFORMS = ['linux/amd64', 'linux/arm64'] as const
 
 export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Promise<RealWorld> {
   // Fail first, with how to build them, when the real tools are missing.
@@ -83,11 +97,24 @@ export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Pro
     const release = advisories.release
     const image = async (
       tag: string,
-      packages: Record<string, ApkPackage[]>
+      packages: Record<string, ApkPackage[]>,
+      imageOptions: { attestationManifests?: boolean } = {}
     ): Promise<RealImage> => {
       const repository = 'team/app'
-      const pushed = await pushAlpineImage(registry, repository, tag, release, packages)
-      return { ref: `${registry.host}/${repository}:${tag}`, repository, pushed, packages }
+      const ref = `${registry.host}/${repository}:${tag}`
+      if (!imageOptions.attestationManifests) {
+        const pushed = await pushAlpineImage(registry, repository, tag, release, packages)
+        return { ref, repository, pushed, packages, attestationDigests: [] }
+      }
+      // Pushed first without them (umoci and skopeo build plain indexes), then re-indexed with them.
+      const plain = await pushAlpineImage(registry, repository, `${tag}-plain`, release, packages)
+      const { digest, attestationDigests } = await pushIndexWithAttestations(
+        registry,
+        repository,
+        plain.digest,
+        tag
+      )
+      return { ref, repository, pushed: { ...plain, digest }, packages, attestationDigests }
     }
     const images = {
       patched: await image('patched', { 'linux/amd64': IMAGE_PACKAGES.patched }),
@@ -96,7 +123,12 @@ export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Pro
       multi: await image('multi', {
         'linux/amd64': IMAGE_PACKAGES[MULTI_PLATFORMS['linux/amd64']],
         'linux/arm64': IMAGE_PACKAGES[MULTI_PLATFORMS['linux/arm64']]
-      })
+      }),
+      cleanMulti: await image(
+        'clean-multi',
+        Object.fromEntries(CLEAN_MULTI_PLATFORMS.map((p) => [p, IMAGE_PACKAGES.clean])),
+        { attestationManifests: true }
+      )
     }
     const baseInputs = {
       'trivy-version': REAL_VERSIONS.trivy,
@@ -116,6 +148,7 @@ export async function startRealWorld(options: { auth?: RegistryAuth } = {}): Pro
       advisories,
       dbRepository,
       images,
+      push: image,
       baseInputs,
       run: (inputs, runOptions = {}) =>
         runAction({
