@@ -37,11 +37,9 @@ afterAll(async () => {
 
 const credentials = { 'registry-username': 'ci', 'registry-password': 'registry-pass-1' }
 
+/** The scans of a run: the DB is downloaded by a `trivy image --download-db-only` of its own. */
 function trivyImageCalls(world: World, run: Awaited<ReturnType<World['run']>>): string[][] {
-  return world
-    .calls(run)
-    .filter((call) => call.tool === 'trivy' && call.argv[0] === 'image')
-    .map((call) => call.argv)
+  return world.scans(run)
 }
 
 describe('a scan that fails the gate', () => {
@@ -101,10 +99,12 @@ describe('settings an earlier step or a pull request planted', () => {
     )
     expect(run.outputs['gate']).toBe('failed')
     expect(run.outputs['critical']).toBe('2')
-    const scans = world.calls(run).filter((c) => c.tool === 'trivy' && c.argv[0] === 'image')
-    expect(scans).toHaveLength(1)
-    expect(scans[0]?.cwd).not.toBe(workspace)
-    expect(scans[0]?.cwd.startsWith(run.runnerTemp)).toBe(true)
+    const trivy = world.calls(run).filter((c) => c.tool === 'trivy' && c.argv[0] === 'image')
+    expect(world.scans(run)).toHaveLength(1)
+    for (const call of trivy) {
+      expect(call.cwd).not.toBe(workspace)
+      expect(call.cwd.startsWith(run.runnerTemp)).toBe(true)
+    }
     expect(run.summary).toContain('Suppressions trivy applied: ignore file `.trivyignore`.')
   })
 })
@@ -183,7 +183,7 @@ describe('a trivy crash', () => {
 })
 
 describe('images and registries', () => {
-  it('scans a multi-platform image by its index digest', async () => {
+  it('scans each platform image of a multi-platform image by its own digest', async () => {
     const pushed = await pushImage(world.registry, 'team/multi', '2.0', {
       platforms: ['linux/amd64', 'linux/arm64']
     })
@@ -195,8 +195,14 @@ describe('images and registries', () => {
     })
     expect(run.exitCode).toBe(0)
     expect(run.outputs['digest']).toBe(pushed.digest)
-    expect(trivyImageCalls(world, run)[0]?.at(-1)).toBe(
-      `${world.registry.host}/team/multi@${pushed.digest}`
+    expect(
+      trivyImageCalls(world, run)
+        .map((argv) => argv.at(-1))
+        .sort()
+    ).toEqual(
+      Object.values(pushed.platformDigests)
+        .map((digest) => `${world.registry.host}/team/multi@${digest}`)
+        .sort()
     )
   })
 

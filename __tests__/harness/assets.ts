@@ -12,7 +12,7 @@
 //            as when an attacker replaces an asset but not the checksums file. The tampered asset is
 //            still a valid archive/script (one extra comment line), so only the digest betrays it.
 //   standinScript(tool, version) -> the stand-in's text with `0.0.0-standin` replaced by version, and
-//     its import of the shared `./common.mjs` made self-contained (a release asset is one file).
+//     its imports of sibling modules (`./common.mjs`…) made self-contained (a release asset is one file).
 //   sha256(bytes) -> lower-case hex.
 //
 // The stand-ins are __tests__/harness/standins/<tool>.mjs; while one is missing, a tiny placeholder
@@ -63,13 +63,15 @@ export function standinScript(tool: Tool, version: string): string {
 }
 
 /**
- * A released stand-in runs alone in the tool cache, without `common.mjs` beside it: the import names
- * the module's text as a `data:` URL instead (Node imports it as ES module; it imports only `node:`).
+ * A released stand-in runs alone in the tool cache, without its sibling modules (`common.mjs`,
+ * `trivy-cyclonedx.mjs`) beside it: each import of one names the module's text as a `data:` URL
+ * instead (Node imports it as ES module; the siblings import only `node:`).
  */
 function inlineCommon(source: string): string {
-  const common = readFileSync(join(STANDIN_DIR, 'common.mjs'))
-  const url = `data:text/javascript;base64,${common.toString('base64')}`
-  return source.replaceAll("from './common.mjs'", `from '${url}'`)
+  return source.replace(/from '\.\/([\w-]+\.mjs)'/g, (_match, name: string) => {
+    const text = readFileSync(join(STANDIN_DIR, name))
+    return `from 'data:text/javascript;base64,${text.toString('base64')}'`
+  })
 }
 
 function placeholder(tool: Tool): string {

@@ -47,21 +47,28 @@ export interface FakeRegistry {
 }
 
 /**
- * A registry holding one image manifest for `repository`; with `auth`, it wants HTTP basic auth
+ * A registry holding one image (its manifest and config) for `repository`; with `auth`, it wants HTTP basic auth
  * as docker-registry with htpasswd does.
  */
 export async function startFakeRegistry(
   repository: string,
   auth?: { username: string; password: string }
 ): Promise<FakeRegistry> {
-  const configDigest = 'sha256:' + 'c0'.repeat(32)
+  // The stand-in reads the config as trivy does (the platform, the labels): it must be served.
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    config: {},
+    rootfs: { type: 'layers', diff_ids: [] }
+  })
+  const configDigest = 'sha256:' + createHash('sha256').update(config).digest('hex')
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: {
       mediaType: 'application/vnd.oci.image.config.v1+json',
       digest: configDigest,
-      size: 2
+      size: config.length
     },
     layers: []
   })
@@ -84,6 +91,11 @@ export async function startFakeRegistry(
         'Docker-Content-Digest': digest
       })
       res.end(req.method === 'HEAD' ? undefined : manifest)
+      return
+    }
+    if (path === `/v2/${repository}/blobs/${configDigest}`) {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+      res.end(req.method === 'HEAD' ? undefined : config)
       return
     }
     res.writeHead(404, { 'Content-Type': 'application/json' })

@@ -11,6 +11,7 @@
 //   const run = await world.run({ steps: 'scan,gate' }, { env?, toolCache? })
 //   world.sigstoreInput(runnerTemp)   { 'sigstore-trusted-root': path } for runs started elsewhere (bench)
 //   world.calls(run)        the stand-in invocations of that run: [{ tool, argv, cwd }]
+//   world.scans(run)        its `trivy image` scans (the DB-only download left out): argv each
 //   world.cache             the cache service (entries, requests, faults; cache-service.ts)
 //   await world.stop()
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -29,6 +30,8 @@ export interface StandinCall {
   tool: 'trivy' | 'cosign'
   argv: string[]
   cwd: string
+  /** When the stand-in started (ms since the epoch; trivy only): shows scans side by side. */
+  at?: number
 }
 
 export interface World {
@@ -45,6 +48,8 @@ export interface World {
   /** Writes the test Sigstore's trusted root into `dir` (a RUNNER_TEMP) and returns the input. */
   sigstoreInput(dir: string): { 'sigstore-trusted-root': string }
   calls(run: ActionRun): StandinCall[]
+  /** The argv of each `trivy image` call that scanned an image (not the DB-only download). */
+  scans(run: ActionRun): string[][]
   stop(): Promise<void>
 }
 
@@ -55,6 +60,14 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
   const repository = `${registry.host}/team/app`
   const pushed = await pushImage(registry, 'team/app', '1.0')
   const logs = new WeakMap<ActionRun, string>()
+  const calls = (run: ActionRun): StandinCall[] => {
+    const log = logs.get(run)
+    if (!log || !existsSync(log)) return []
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as StandinCall)
+  }
   const temps: string[] = []
   const sigstoreInput = (dir: string): { 'sigstore-trusted-root': string } => {
     const path = join(dir, 'trusted_root.json')
@@ -94,13 +107,12 @@ export async function startWorld(options: { auth?: RegistryAuth } = {}): Promise
       return run
     },
     sigstoreInput,
-    calls(run) {
-      const log = logs.get(run)
-      if (!log || !existsSync(log)) return []
-      return readFileSync(log, 'utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as StandinCall)
+    calls,
+    scans(run) {
+      return calls(run)
+        .filter((call) => call.tool === 'trivy' && ['image', 'i'].includes(call.argv[0] ?? ''))
+        .filter((call) => !call.argv.some((arg) => /^--download-db-only(=true)?$/.test(arg)))
+        .map((call) => call.argv)
     },
     async stop() {
       await Promise.all([mirror.stop(), registry.stop(), cache.stop()])

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs'
 import * as core from '@actions/core'
 import type { getOctokit } from '@actions/github'
-import { isTransientStatus, withRetries, type RetryError } from '../tools/transient-http.js'
+import { withRetries, type RetryError } from '../tools/transient-http.js'
+import {
+  githubMessage,
+  httpSummary,
+  isHttpError,
+  isTransient,
+  type HttpError
+} from './github-http.js'
 import { isOurComment } from './pr-comment.js'
 
 /** The pull request a `pull_request` or `pull_request_target` run is for. */
@@ -179,22 +186,6 @@ function notPermitted(pr: PullRequestContext, error: HttpError): PostCommentResu
   return { outcome: 'not-permitted' }
 }
 
-interface HttpError {
-  status: number
-  message: string
-  response?: { data?: unknown }
-}
-
-/** An Octokit RequestError (or lookalike): `status` 500 with no `response` is a network error. */
-function isHttpError(error: unknown): error is HttpError {
-  return error instanceof Error && typeof (error as Partial<HttpError>).status === 'number'
-}
-
-function isTransient(error: unknown): boolean {
-  if (!isHttpError(error)) return false
-  return error.response === undefined || isTransientStatus(error.status)
-}
-
 /** GitHub's answer to a token without the permission ("Resource not accessible by integration"). */
 function isNotPermitted(error: unknown): error is HttpError {
   return (
@@ -202,19 +193,6 @@ function isNotPermitted(error: unknown): error is HttpError {
     error.status === 403 &&
     /Resource not accessible/i.test(githubMessage(error))
   )
-}
-
-function httpSummary(error: unknown): string {
-  if (!isHttpError(error)) return error instanceof Error ? error.message : String(error)
-  if (error.response === undefined) return `no response: ${error.message}`
-  return `HTTP ${error.status}: ${githubMessage(error)}`
-}
-
-/** GitHub's own `message` field, without the documentation URL Octokit appends. */
-function githubMessage(error: HttpError): string {
-  const data = error.response?.data
-  if (data && typeof data === 'object' && 'message' in data) return String(data.message)
-  return error.message
 }
 
 function commentError(error: unknown, pr: PullRequestContext, apiUrl: string): Error {

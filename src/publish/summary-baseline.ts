@@ -41,8 +41,13 @@ export function renderBaseline(summary: BaselineSummary): string {
     countRow('Still present', present, summary.threshold),
     countRow('Fixed', fixed, summary.threshold)
   ]
+  // Some platforms had no usable baseline: there every finding counted, and the table omits them.
+  const partial = summary.unusable
+    ? `\n\n⚠️ Not for every platform: ${escapeInline(summary.unusable, 500)}. The table counts only the platforms compared.`
+    : ''
   return (
     `### Against the baseline\n\nCompared with ${name} (its vuln attestation verified): ` +
-    `the gate counts only the ${added.length} new finding(s), listed first below.\n\n${table(header, rows)}`
+    `the gate counts only the ${added.length} new finding(s), listed first below.\n\n${table(header, rows)}` +
+    partial
   )
 }

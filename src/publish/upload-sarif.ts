@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import * as core from '@actions/core'
 import type { getOctokit } from '@actions/github'
-import { isTransientStatus, withRetries, type RetryError } from '../tools/transient-http.js'
+import { withRetries, type RetryError } from '../tools/transient-http.js'
+import { githubMessage, httpSummary, isHttpError, isTransient } from './github-http.js'
 
 export interface UploadSarifOptions {
   /** Path of the SARIF file to upload; give this or `sarif`. */
@@ -181,36 +182,6 @@ async function waitForProcessing(
     }
     await sleep(Math.min(pollIntervalMs, remaining))
   }
-}
-
-interface HttpError {
-  status: number
-  message: string
-  response?: { data?: unknown }
-}
-
-/** An Octokit RequestError (or lookalike): `status` 500 with no `response` is a network error. */
-function isHttpError(error: unknown): error is HttpError {
-  return error instanceof Error && typeof (error as Partial<HttpError>).status === 'number'
-}
-
-/** A network error (no response) or a status that may change on the next attempt. */
-function isTransient(error: unknown): boolean {
-  if (!isHttpError(error)) return false
-  return error.response === undefined || isTransientStatus(error.status)
-}
-
-function httpSummary(error: unknown): string {
-  if (!isHttpError(error)) return error instanceof Error ? error.message : String(error)
-  if (error.response === undefined) return `no response: ${error.message}`
-  return `HTTP ${error.status}: ${githubMessage(error)}`
-}
-
-/** GitHub's own `message` field, without the documentation URL Octokit appends. */
-function githubMessage(error: HttpError): string {
-  const data = error.response?.data
-  if (data && typeof data === 'object' && 'message' in data) return String(data.message)
-  return error.message
 }
 
 function uploadError(error: unknown, where: string, apiUrl: string, size: number): Error {

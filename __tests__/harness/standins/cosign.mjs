@@ -19,7 +19,20 @@ const VERSION = '0.0.0-standin'
 const V3 = Number(VERSION.split('.')[0]) !== 2
 const SIG_TYPE = 'cosign container image signature'
 const VULN_TYPE = 'https://cosign.sigstore.dev/attestation/vuln/v1'
-const PREDICATE_TYPES = { vuln: VULN_TYPE, custom: 'https://cosign.sigstore.dev/attestation/v1' }
+const CYCLONEDX_TYPE = 'https://cyclonedx.org/bom'
+// cosign's --type names (cmd/cosign/cli/options/predicate.go); anything else must be a URI.
+const PREDICATE_TYPES = {
+  custom: 'https://cosign.sigstore.dev/attestation/v1',
+  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  spdx: 'https://spdx.dev/Document',
+  spdxjson: 'https://spdx.dev/Document',
+  cyclonedx: CYCLONEDX_TYPE,
+  link: 'https://in-toto.io/Link/v1',
+  vuln: VULN_TYPE,
+  openvex: 'https://openvex.dev/ns'
+}
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const ACCEPT = [
   OCI_MANIFEST,
@@ -555,6 +568,14 @@ async function attest(flags, positional) {
     fail(`reading predicate ${file}: ${e.message}`)
   }
   if (type === VULN_TYPE) checkVulnPredicate(predicate, file)
+  // cosign reads a CycloneDX predicate into a JSON object (generateCycloneDXStatement).
+  if (
+    type === CYCLONEDX_TYPE &&
+    (typeof predicate !== 'object' || predicate === null || Array.isArray(predicate))
+  )
+    fail(
+      `json: cannot unmarshal ${Array.isArray(predicate) ? 'array' : typeof predicate} into Go value of type map[string]interface {}`
+    )
   const { ref, tlog, image, signer } = await prepare(flags, input, 'signing')
   if (newBundleFormat(flags)) {
     await storeBundle(ref, image.descriptor, type, predicate, signer, tlog)

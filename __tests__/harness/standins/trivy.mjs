@@ -4,15 +4,22 @@
 // TRIVY_* environment), the same log and error lines, the vulnerability DB in the cache dir with
 // fallback across --db-repository on rate limits, a real manifest lookup on loopback registries, and
 // the same report files; `--input` opens only a Docker archive or an OCI layout, as trivy does.
-// Findings come from a real trivy report named by STANDIN_TRIVY_REPORT.
+// Findings come from a real trivy report: the one the scanned image's config names in the label
+// org.imgsec.standin.trivy-report (images.ts sets it per platform image, so the platform images of
+// one index can differ), else the one STANDIN_TRIVY_REPORT names. A registry image is read as trivy
+// reads it: its manifest (an index's linux/amd64 child unless --platform), its config, and every
+// layer, so a layer the registry lost fails the scan. --list-all-pkgs (the default) lists the
+// packages; `convert --format cyclonedx` writes the SBOM trivy writes (./trivy-cyclonedx.mjs).
 // Test knobs: STANDIN_TRIVY_REPORT (absolute path), STANDIN_TRIVY_RATE_LIMITED (comma list of DB
 // repositories answering 429), STANDIN_TRIVY_CRASH (1: fatal error, panic: Go panic),
-// STANDIN_TRIVY_LOCAL_IMAGES (comma list of images the docker/podman daemon "has").
+// STANDIN_TRIVY_LOCAL_IMAGES (comma list of images the docker/podman daemon "has"),
+// STANDIN_TRIVY_SCAN_MS (how long a scan takes, holding the fs scan cache as trivy does).
 import {
   appendFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync
 } from 'node:fs'
@@ -22,6 +29,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import { basicAuth, csvSplit, dockerCredentials, isLoopback, parsePflags } from './common.mjs'
+import { cyclonedx } from './trivy-cyclonedx.mjs'
 
 const VERSION = '0.0.0-standin'
 const DEFAULT_DB_REPOSITORIES = [
@@ -42,6 +50,7 @@ const FORMATS = [
   'github',
   'cosign-vuln'
 ]
+const REPORT_LABEL = 'org.imgsec.standin.trivy-report'
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -224,7 +233,7 @@ function ensureDb(cacheDir, repositories, skipUpdate) {
     if (skipUpdate) {
       log('ERROR', '[vulndb] The first run cannot skip downloading DB')
       throw new Fatal(
-        'run error: init error: DB error: --skip-db-update cannot be specified on the first run'
+        'run error: init error: DB error: database error: --skip-db-update cannot be specified on the first run'
       )
     }
   } else if (skipUpdate || Date.parse(metadata.NextUpdate) > Date.now()) {
@@ -367,7 +376,7 @@ async function remoteImage(target, flags) {
   const manifest = JSON.parse(
     (await registryRequest('GET', host, path, MANIFEST_TYPES.join(','), creds)).body
   )
-  let imageId
+  let image = manifest
   if (manifest.manifests) {
     const wanted = flags.platform ?? 'linux/amd64'
     // `linux/arm64` matches any variant of it; `linux/arm/v7` only that variant.
@@ -376,17 +385,36 @@ async function remoteImage(target, flags) {
     )
     if (!child) throw `remote error: no child with platform ${wanted} in index ${target}`
     const childPath = `/v2/${repository}/manifests/${child.digest}`
-    imageId = JSON.parse(
+    image = JSON.parse(
       (await registryRequest('GET', host, childPath, MANIFEST_TYPES.join(','), creds)).body
-    ).config?.digest
-  } else {
-    imageId = manifest.config?.digest
+    )
+  }
+  const blobPath = (blob) => `/v2/${repository}/blobs/${blob}`
+  const imageId = image.config?.digest
+  let config = {}
+  if (imageId) {
+    const res = await registryRequest('GET', host, blobPath(imageId), '*/*', creds)
+    if (res.status !== 200)
+      throw `remote error: GET http://${host}${blobPath(imageId)}: BLOB_UNKNOWN: blob unknown to registry; ${imageId}`
+    config = JSON.parse(res.body)
   }
   const name = `${host === 'index.docker.io' ? '' : host + '/'}${repository}`
   return {
     imageId,
+    config,
     repoDigests: digest ? [`${name}@${digest}`] : [],
-    repoTags: reference.startsWith('sha256:') ? [] : [`${name}:${reference}`]
+    repoTags: reference.startsWith('sha256:') ? [] : [`${name}:${reference}`],
+    /** Downloads each layer as trivy's analyzers do; throws trivy's error for a missing one. */
+    async pullLayers() {
+      for (const layer of image.layers ?? []) {
+        const res = await registryRequest('HEAD', host, blobPath(layer.digest), '*/*', creds)
+        if (res.status === 200) continue
+        const diffId = config.rootfs?.diff_ids?.[image.layers.indexOf(layer)] ?? layer.digest
+        throw new Fatal(
+          `run error: image scan error: scan error: scan failed: failed analysis: analyze error: pipeline error: failed to analyze layer (${diffId}): unable to get uncompressed layer ${diffId}: failed to get the layer content (${layer.digest}): failed to get the layer: GET http://${host}${blobPath(layer.digest)}: ${res.status === 404 ? `BLOB_UNKNOWN: blob unknown to registry; ${layer.digest}` : `unexpected status code ${res.status}`}`
+        )
+      }
+    }
   }
 }
 
@@ -647,6 +675,8 @@ function render(report, flags, started) {
       metadata: { scanStartedOn: started, scanFinishedOn: now() }
     }
     text = JSON.stringify(predicate, null, 2)
+  } else if (format === 'cyclonedx') {
+    text = JSON.stringify(cyclonedx(report, VERSION), null, 2)
   } else throw new Fatal(`stand-in trivy does not simulate --format ${format}`)
   if (!flags.output) return void process.stdout.write(text)
   try {
@@ -658,8 +688,83 @@ function render(report, flags, started) {
   }
 }
 
-function baseReport() {
-  const file = process.env.STANDIN_TRIVY_REPORT
+/**
+ * The scan cache (--cache-backend): `fs` (default, a bolt file in the cache dir), `memory`, or a
+ * redis URL; trivy refuses anything else once it sets the scan up.
+ */
+function checkCacheBackend(backend) {
+  const prefix =
+    'run error: image scan error: scan error: unable to initialize a scan service: unable to initialize cache: '
+  if (['fs', '', 'memory'].includes(backend)) return
+  if (backend.startsWith('redis://'))
+    throw new Fatal(`${prefix}unable to initialize redis cache: the trivy stand-in has no network`)
+  throw new Fatal(`${prefix}unknown cache type: unknown`)
+}
+
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+/**
+ * trivy's fs scan cache is a bolt file (<cache-dir>/fanal/fanal.db) that one process holds with an
+ * exclusive lock for its whole run; another waits 5 s for it and gives up. A lock file stands in
+ * for the flock (with the holder's pid, so a killed holder does not keep it, as a flock would not).
+ */
+function lockScanCache(cacheDir) {
+  const dir = join(cacheDir, 'fanal')
+  mkdirSync(dir, { recursive: true })
+  const lock = join(dir, 'fanal.db.standin-lock')
+  const deadline = Date.now() + 5000
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' })
+      process.on('exit', () => rmSync(lock, { force: true }))
+      return
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error
+    }
+    try {
+      process.kill(Number(readFileSync(lock, 'utf8')), 0)
+    } catch (error) {
+      if (error.code === 'ENOENT') continue
+      if (error.code === 'ESRCH') {
+        // The holder died (a flock dies with it): take the lock over.
+        rmSync(lock, { force: true })
+        continue
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Fatal(
+        'run error: image scan error: scan error: unable to initialize a scan service: unable to initialize cache: unable to initialize fs cache: cache may be in use by another process: timeout'
+      )
+    }
+    sleepSync(50)
+  }
+}
+
+/**
+ * What --list-all-pkgs adds: every package of each result. A report written without it lists none;
+ * the stand-in then lists the packages its findings name, in trivy's Package shape.
+ */
+function listPackages(report) {
+  for (const result of report.Results ?? []) {
+    if (result.Packages || !result.Vulnerabilities) continue
+    const seen = new Map()
+    for (const v of result.Vulnerabilities) {
+      const id = v.PkgID ?? `${v.PkgName}@${v.InstalledVersion}`
+      if (seen.has(id)) continue
+      seen.set(id, {
+        ID: id,
+        Name: v.PkgName,
+        ...(v.PkgIdentifier ? { Identifier: v.PkgIdentifier } : {}),
+        Version: v.InstalledVersion,
+        ...(v.Layer ? { Layer: v.Layer } : {})
+      })
+    }
+    result.Packages = [...seen.values()].sort((a, b) => (a.ID < b.ID ? -1 : 1))
+  }
+}
+
+function baseReport(labelled) {
+  const file = labelled ?? process.env.STANDIN_TRIVY_REPORT
   if (!file) {
     return {
       Metadata: { OS: { Family: 'alpine', Name: '3.20.3' } },
@@ -667,7 +772,7 @@ function baseReport() {
     }
   }
   if (!file.startsWith('/'))
-    throw new Fatal(`STANDIN_TRIVY_REPORT must be an absolute path, got ${file}`)
+    throw new Fatal(`the stand-in's report must be an absolute path, got ${file}`)
   return JSON.parse(readFileSync(file, 'utf8'))
 }
 
@@ -683,6 +788,10 @@ async function scanImage(argv) {
   if (!flags.input && args.length === 0 && !flags['download-db-only'])
     throw new Fatal('Require at least 1 argument or --input option')
   if (args.length > 1) throw new Fatal('multiple targets cannot be specified')
+  if (flags['download-db-only'] && flags['skip-db-update'])
+    throw new Fatal(
+      'flag error: unable to convert flags to options: --skip-db-update and --download-db-only options can not be specified both'
+    )
   const scanners = flags.scanners ?? ['vuln', 'secret']
   for (const s of scanners)
     if (!SCANNERS.includes(s)) throw new Fatal(`flag error: scan flag error: unknown scanner: ${s}`)
@@ -701,6 +810,9 @@ async function scanImage(argv) {
     )
   }
   if (flags['download-db-only']) return 0
+  const backend = flags['cache-backend'] ?? 'fs'
+  checkCacheBackend(backend)
+  if (backend === 'fs' || backend === '') lockScanCache(cacheDir)
   if (process.env.STANDIN_TRIVY_CRASH === '1') {
     throw new Fatal(
       'run error: image scan error: scan error: scan failed: failed analysis: analyze error: pipeline error: failed to analyze layer (sha256:2f7f5a0c1c0d): walk error: read /usr/lib/libz.so.1: unexpected EOF'
@@ -721,7 +833,11 @@ async function scanImage(argv) {
     name = args[0]
     image = await findImage(name, flags)
   }
-  const base = baseReport()
+  await image.pullLayers?.()
+  const scanMs = Number(process.env.STANDIN_TRIVY_SCAN_MS ?? 0)
+  if (scanMs > 0) await new Promise((resolve) => setTimeout(resolve, scanMs))
+  const base = baseReport(image.config?.config?.Labels?.[REPORT_LABEL])
+  if (flags['list-all-pkgs'] !== false) listPackages(base)
   log('INFO', 'Detected OS', {
     family: base.Metadata?.OS?.Family ?? 'none',
     version: base.Metadata?.OS?.Name ?? ''
@@ -738,6 +854,8 @@ async function scanImage(argv) {
     Metadata: {
       ...base.Metadata,
       ImageID: image.imageId ?? base.Metadata?.ImageID,
+      // trivy puts the image's own config here: the platform a scan by digest really read.
+      ...(image.config?.architecture ? { ImageConfig: image.config } : {}),
       // omitempty in trivy: an image pulled by digest has no RepoTags key at all.
       ...(image.repoTags?.length ? { RepoTags: image.repoTags } : {}),
       ...(image.repoDigests?.length ? { RepoDigests: image.repoDigests } : {}),
@@ -757,22 +875,37 @@ async function scanImage(argv) {
 }
 
 function convertReport(argv) {
-  const { flags, args } = parseFlags(argv, { ...GLOBAL_FLAGS, ...REPORT_FLAGS })
-  withEnv(flags, { ...GLOBAL_FLAGS, ...REPORT_FLAGS })
+  // convert takes --scanners too: only the summary table reads it.
+  const table = { ...GLOBAL_FLAGS, ...REPORT_FLAGS, scanners: ['strings'] }
+  const { flags, args } = parseFlags(argv, table)
+  withEnv(flags, table)
   quiet = flags.quiet === true
   if (flags.help) {
     process.stdout.write(USAGE.convert)
     return 0
   }
   if (args.length !== 1) throw new Fatal(`accepts 1 arg(s), received ${args.length}`)
-  let report
+  if (flags.format === 'cyclonedx' && !flags.scanners)
+    log(
+      'INFO',
+      '"--format cyclonedx" disables security scanning. Specify "--scanners vuln" explicitly if you want to include vulnerabilities in the "cyclonedx" report.'
+    )
+  let text
   try {
-    report = JSON.parse(readFileSync(args[0], 'utf8'))
+    text = readFileSync(args[0], 'utf8')
   } catch (error) {
     throw new Fatal(
-      `run error: json decode error: ${error.code === 'ENOENT' ? `open ${args[0]}: no such file or directory` : error.message}`
+      `file open error: open ${args[0]}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`
     )
   }
+  let report
+  try {
+    report = JSON.parse(text)
+  } catch (error) {
+    throw new Fatal(`json decode error: ${error.message}`)
+  }
+  if (!report.ArtifactName && !report.ArtifactType)
+    throw new Fatal('AWS and Kubernetes scanning reports are not yet supported')
   if (report.SchemaVersion !== 2)
     throw new Fatal(`run error: unsupported schema version: ${report.SchemaVersion}`)
   filterReport(report, flags, SCANNERS)
@@ -799,7 +932,7 @@ async function main(argv) {
   if (process.env.IMGSEC_STANDIN_LOG) {
     appendFileSync(
       process.env.IMGSEC_STANDIN_LOG,
-      JSON.stringify({ tool: 'trivy', argv, cwd: process.cwd() }) + '\n'
+      JSON.stringify({ tool: 'trivy', argv, cwd: process.cwd(), at: Date.now() }) + '\n'
     )
   }
   // Global flags may come before the subcommand: find the first positional argument.

@@ -67,6 +67,10 @@ function calls(): string[][] {
 const verifyDefaults = { certificateOidcIssuer: ISSUER, tlogUpload: true }
 const signatureOnly = { tlogUpload: true, signature: true, attestations: [] }
 
+/** The first failing check's detail, as verify reports it. */
+const failureOf = (result: { checks: { passed: boolean; detail: string }[] }) =>
+  result.checks.find((c) => !c.passed)?.detail
+
 beforeAll(async () => {
   registry = await startRegistry({ auth: { username: 'ci', password: 'registry-secret' } })
   work = mkdtempSync(join(tmpdir(), 'imgsec-cosign-run-'))
@@ -148,8 +152,15 @@ describe('with a key', () => {
         attestations: ['vuln']
       })
       expect(verified).toMatchObject({ verified: true, signer: signer.info })
-      expect(verified.checks.join('\n')).toContain(target.digest)
-      expect(verified.checks.join('\n')).toContain('vuln attestation')
+      expect(verified.checks.map((c) => [c.check, c.passed])).toEqual([
+        ['signature', true],
+        ['vuln attestation', true]
+      ])
+      expect(verified.checks.map((c) => c.detail).join('\n')).toContain(target.digest)
+      // What the verified attestation holds, for max-scan-age and fail-on.
+      expect(verified.predicates.vuln).toEqual([
+        { scanner, metadata: { scanStartedOn: 'x', scanFinishedOn: 'y' } }
+      ])
     } finally {
       process.stdout.write = write
     }
@@ -249,7 +260,7 @@ describe('an index, one digest at a time', () => {
     expect((await verifyImage(cosign, amd64, spec, signatureOnly)).verified).toBe(true)
     const other = await verifyImage(cosign, arm64, spec, signatureOnly)
     expect(other.verified).toBe(false)
-    expect(other.failure).toContain('no valid signature')
+    expect(failureOf(other)).toContain('no valid signature')
     expect((await verifyImage(cosign, at(pushed.digest), spec, signatureOnly)).verified).toBe(false)
   })
 
@@ -268,7 +279,7 @@ describe('an index, one digest at a time', () => {
       attestations: ['vuln']
     })
     expect(result.verified).toBe(false)
-    expect(result.failure).toMatch(/^no valid vuln attestation by /)
+    expect(failureOf(result)).toMatch(/^no valid vuln attestation by /)
     const attestationCall = calls().find((a) => a[0] === 'verify-attestation')
     expect(attestationCall?.slice(0, 3)).toEqual(['verify-attestation', '--type', 'vuln'])
     expect(attestationCall?.at(-1)).toBe(target.pinnedRef)
@@ -276,6 +287,33 @@ describe('an index, one digest at a time', () => {
 })
 
 describe('verification verdicts', () => {
+  it('runs every check after a failed signature, each with its own result', async () => {
+    const target = await image('unsigned-all-checks')
+    const signer = await prepareSigner(cosign, {
+      key: { kind: 'pem', pem: keyPem },
+      password: PASSWORD,
+      tlogUpload: true
+    })
+    const result = await verifyImage(cosign, target, verifySpec(verifyDefaults, signer), {
+      tlogUpload: true,
+      signature: true,
+      attestations: ['vuln', 'sbom']
+    })
+    expect(result.verified).toBe(false)
+    expect(result.checks.map((c) => [c.check, c.passed])).toEqual([
+      ['signature', false],
+      ['vuln attestation', false],
+      ['sbom attestation', false]
+    ])
+    expect(result.checks[2]?.detail).toMatch(/^no valid sbom attestation by /)
+    expect(result.predicates).toEqual({})
+    expect(
+      calls()
+        .map((a) => a[0])
+        .filter((c) => c?.startsWith('verify') === true)
+    ).toEqual(['verify', 'verify-attestation', 'verify-attestation'])
+  })
+
   it('returns verified=false with cosign’s reason for an unsigned image', async () => {
     copyFileSync(join(work, 'cosign.pub'), join(work, 'given.pub'))
     const spec = verifySpec({
@@ -288,7 +326,7 @@ describe('verification verdicts', () => {
     })
     const result = await verifyImage(cosign, await image('unsigned'), spec, signatureOnly)
     expect(result.verified).toBe(false)
-    expect(result.failure).toContain('no signatures found')
+    expect(failureOf(result)).toContain('no signatures found')
   })
 
   it('rejects cosign output whose claims name another digest', async () => {
@@ -317,7 +355,7 @@ describe('verification verdicts', () => {
     const spec = verifySpec({ ...verifyDefaults, certificateIdentity: 'https://github.com/o/r' })
     const result = await verifyImage({ ...cosign, path: fake }, target, spec, signatureOnly)
     expect(result.verified).toBe(false)
-    expect(result.failure).toContain(`is for ${other}, not the resolved digest ${target.digest}`)
+    expect(failureOf(result)).toContain(`is for ${other}, not the resolved digest ${target.digest}`)
 
     expect(checkVerifyOutput(JSON.stringify([claims[0]]), target.digest).problems).toEqual([])
     expect(

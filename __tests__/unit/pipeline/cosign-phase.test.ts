@@ -7,7 +7,6 @@ import type { Inputs } from '../../../src/inputs/inputs.js'
 import type { PlatformScan, RunState, ScanPlan } from '../../../src/pipeline/run-state.js'
 import type { OverallGate } from '../../../src/pipeline/run-state.js'
 import type { CosignImage } from '../../../src/cosign/commands.js'
-import type { DigestVerification } from '../../../src/cosign/verify.js'
 import type { AttestationType, ResolvedImage, Step } from '../../../src/types.js'
 import {
   INDEX_IMAGE,
@@ -37,16 +36,6 @@ jest.unstable_mockModule('../../../src/cosign/commands.js', () => ({
   signImage,
   attestImage
 }))
-const verified = async (..._args: unknown[]): Promise<DigestVerification> => ({
-  verified: true,
-  checks: ['ok'],
-  signer: SIGNER
-})
-const verifyImage = jest.fn(verified)
-jest.unstable_mockModule('../../../src/cosign/verify.js', () => ({
-  verifyImage,
-  verifySpec: jest.fn(() => ({ policy: { kind: 'key', keyRef: 'k' }, signer: SIGNER }))
-}))
 const vulnPredicate = jest.fn(async (_trivy: unknown, scan: PlatformScan) => {
   return `/tmp/vuln-${scan.target.digest ?? ''}.json`
 })
@@ -56,8 +45,7 @@ jest.unstable_mockModule('@actions/core', () => ({
   group: (_title: string, work: () => Promise<unknown>) => work()
 }))
 
-const { signAndAttest, verifyImageSignature } =
-  await import('../../../src/pipeline/cosign-phase.js')
+const { signAndAttest } = await import('../../../src/pipeline/cosign-phase.js')
 const { StepLog } = await import('../../../src/pipeline/step-log.js')
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
@@ -80,6 +68,7 @@ function state(
   const plan = options.plan ?? { targets: [TARGET], complete: true }
   return {
     inputs: {
+      image: (options.image ?? image).ref,
       steps: selected,
       annotations: [],
       recursive: options.recursive ?? false,
@@ -110,7 +99,6 @@ beforeEach(() => {
   prepareSigner.mockClear()
   signImage.mockClear()
   attestImage.mockClear()
-  verifyImage.mockClear().mockImplementation(verified)
   vulnPredicate.mockClear()
 })
 
@@ -242,58 +230,5 @@ describe('signAndAttest on a multi-platform image', () => {
       `no SBOM was written for ${platformTarget('linux/arm64').ref}`
     )
     expect(attestImage).not.toHaveBeenCalled()
-  })
-})
-
-describe('verifyImageSignature', () => {
-  it('verifies each digest this run signed, and each attestation on each platform image', async () => {
-    const run = state(
-      ['scan', 'gate', 'sign', 'attest', 'verify'],
-      { scan: true, gate: 'passed' },
-      { plan: indexPlan(), image: INDEX_IMAGE }
-    )
-    const signer = await signAndAttest(run)
-    await verifyImageSignature(run, signer)
-    const asked = verifyImage.mock.calls.map(([, checked, , options]) => [
-      (checked as CosignImage).pinnedRef,
-      options
-    ])
-    expect(asked).toEqual([
-      [INDEX_IMAGE.pinnedRef, { tlogUpload: true, signature: true, attestations: [] }],
-      ...platforms.map((platform) => [
-        platformTarget(platform).ref,
-        { tlogUpload: true, signature: false, attestations: ['vuln'] }
-      ])
-    ])
-    expect(run.verify?.verified).toBe(true)
-    expect(run.verify?.images.map((v) => v.target)).toEqual([
-      INDEX_TARGET,
-      ...platforms.map(platformTarget)
-    ])
-    expect(statusOf(run, 'verify')?.status).toBe('passed')
-  })
-
-  it('fails when any one digest fails, and says which', async () => {
-    const run = state(
-      ['scan', 'gate', 'sign', 'verify'],
-      { scan: true, gate: 'passed' },
-      { plan: indexPlan(['linux/amd64', 'linux/arm64']), image: INDEX_IMAGE }
-    )
-    const signer = await signAndAttest(run)
-    verifyImage.mockImplementation(async (_tool, checked) => {
-      const failed = (checked as CosignImage).digest === PLATFORM_DIGESTS['linux/arm64']
-      return failed
-        ? { verified: false, checks: [], signer: SIGNER, failure: 'no valid signature' }
-        : { verified: true, checks: ['ok'], signer: SIGNER }
-    })
-    await verifyImageSignature(run, signer)
-    expect(run.verify?.verified).toBe(false)
-    expect(run.verify?.images.map((v) => [v.target.platform, v.verified, v.failure ?? ''])).toEqual(
-      [
-        ['linux/amd64', true, ''],
-        ['linux/arm64', false, 'no valid signature']
-      ]
-    )
-    expect(statusOf(run, 'verify')?.status).toBe('failed')
   })
 })

@@ -1,18 +1,36 @@
 // The report phase of a multi-platform run, end to end in-process: what reaches the SARIF file,
 // the job summary, the warnings and the outputs is made from every platform's scan.
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { publish } from '../../../src/pipeline/report-phase.js'
 import type { RunState } from '../../../src/pipeline/run-state.js'
 import { finding, runState, scanned, scannedIndex } from './run-state-fixture.js'
+import { compareWithBaseline } from '../../../src/findings/baseline.js'
 
 let dir: string
 let logged: string
 
-beforeEach(() => {
+// One directory for the file: @actions/core keeps the first GITHUB_STEP_SUMMARY path it reads.
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'imgsec-report-'))
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+beforeEach(() => {
   for (const name of ['output', 'summary']) writeFileSync(join(dir, name), '')
   process.env['GITHUB_OUTPUT'] = join(dir, 'output')
   process.env['GITHUB_STEP_SUMMARY'] = join(dir, 'summary')
@@ -27,7 +45,6 @@ afterEach(() => {
   jest.restoreAllMocks()
   delete process.env['GITHUB_OUTPUT']
   delete process.env['GITHUB_STEP_SUMMARY']
-  rmSync(dir, { recursive: true, force: true })
 })
 
 /** The report inputs the phase reads, on top of the fixture's. */
@@ -74,5 +91,36 @@ describe('publish', () => {
     expect(sarif.runs).toHaveLength(1)
     expect(sarif.runs[0].automationDetails.id).toBe('imgsec/ghcr.io/acme/api/')
     expect(readFileSync(join(dir, 'summary'), 'utf8')).not.toContain('### Platforms')
+  })
+
+  it('shows the baseline section and lists the new findings first in the summary', async () => {
+    const old = finding('CVE-OLD', 'CRITICAL')
+    const added = finding('CVE-NEW', 'HIGH')
+    const state = reporting(scanned(runState(['scan', 'gate']), [old, added]))
+    state.scans![0]!.comparison = compareWithBaseline([old, added], [old])
+    state.baseline = { image: 'ghcr.io/acme/api:main', findings: new Map(), unusable: [] }
+    await publish(state)
+    const summary = readFileSync(join(dir, 'summary'), 'utf8')
+    const section = summary.indexOf('### Against the baseline')
+    expect(section).toBeGreaterThan(-1)
+    expect(summary).toContain('Compared with `ghcr.io/acme/api:main`')
+    // The worst finding is the old critical; the new high one still comes first.
+    const first = summary.indexOf('CVE-NEW', section)
+    expect(first).toBeGreaterThan(section)
+    expect(summary.indexOf('CVE-OLD', section)).toBeGreaterThan(first)
+  })
+
+  it('says the baseline was not used, and why, when it could not be verified', async () => {
+    const state = reporting(scanned(runState(['scan', 'gate']), [finding('CVE-1', 'HIGH')]))
+    state.baseline = {
+      image: 'ghcr.io/acme/api:main',
+      findings: new Map(),
+      unusable: ['its vuln attestation could not be verified (no valid vuln attestation)']
+    }
+    await publish(state)
+    expect(state.reportFailures).toEqual([])
+    const summary = readFileSync(join(dir, 'summary'), 'utf8')
+    expect(summary).toContain('### ⚠️ Baseline not used')
+    expect(summary).toContain('no valid vuln attestation')
   })
 })

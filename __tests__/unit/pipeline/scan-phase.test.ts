@@ -36,7 +36,8 @@ jest.unstable_mockModule('@actions/core', () => ({
   group: (_title: string, work: () => Promise<unknown>) => work()
 }))
 
-const { gateImage, scanImage, vulnPredicate } = await import('../../../src/pipeline/scan-phase.js')
+const { counted, gateImage, scanImage, vulnPredicate } =
+  await import('../../../src/pipeline/scan-phase.js')
 const { StepLog } = await import('../../../src/pipeline/step-log.js')
 
 const DIGEST = `sha256:${'b'.repeat(64)}`
@@ -285,6 +286,46 @@ describe('gateImage', () => {
     expect(run.scans?.map((scan) => scan.gate?.counts.HIGH)).toEqual([1, 1])
     expect(run.gate).toMatchObject({ verdict: 'passed', total: 1, failingPlatforms: [] })
     expect(run.gate?.counts.HIGH).toBe(1)
+  })
+
+  it('against a verified baseline, gates each platform over its new findings only', async () => {
+    const ids: Record<string, string> = {
+      [`sha256:${'1'.repeat(64)}`]: 'CVE-2026-0001',
+      [`sha256:${'2'.repeat(64)}`]: 'CVE-2026-0002'
+    }
+    runScan.mockImplementation(async (_path, options) => {
+      const digest = options.target.split('@')[1] ?? ''
+      return { reportFile: options.reportFile, report: report('CRITICAL', ids[digest]) }
+    })
+    const run = state('HIGH', targets('linux/amd64', 'linux/arm64'))
+    await scanImage(run)
+    const [amd64, arm64] = run.scans ?? []
+    const had = amd64!.findings[0]!
+    const gone = { ...had, id: 'CVE-2025-9999' }
+    // amd64's baseline had its critical already (and one since fixed); arm64 has no baseline.
+    run.baseline = {
+      image: 'ghcr.io/acme/api:main',
+      findings: new Map([[amd64!.target, [had, gone]]]),
+      unusable: []
+    }
+    await gateImage(run)
+    expect(amd64!.comparison).toEqual({ added: [], present: [had], fixed: [gone] })
+    expect(arm64!.comparison).toBeUndefined()
+    expect(counted(amd64!)).toEqual([])
+    expect(counted(arm64!)).toEqual(arm64!.findings)
+    expect(run.scans?.map((scan) => scan.gate?.verdict)).toEqual(['passed', 'failed'])
+    expect(run.gate).toMatchObject({
+      verdict: 'failed',
+      total: 1,
+      failingPlatforms: ['linux/arm64']
+    })
+    expect(run.gate?.counts.CRITICAL).toBe(1)
+
+    // The same image without the baseline fails on both platforms.
+    run.baseline = undefined
+    await gateImage(run)
+    expect(amd64!.comparison).toBeUndefined()
+    expect(run.gate).toMatchObject({ total: 2, failingPlatforms: ['linux/amd64', 'linux/arm64'] })
   })
 
   it('gives no verdict without a report', async () => {

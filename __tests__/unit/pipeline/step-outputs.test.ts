@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeOutputs } from '../../../src/pipeline/step-outputs.js'
+import { compareWithBaseline } from '../../../src/findings/baseline.js'
 import type { ImageTarget, SignerInfo } from '../../../src/types.js'
 import {
   DIGEST,
@@ -99,7 +100,13 @@ describe('writeOutputs', () => {
     }
     state.verify = {
       verified: true,
-      images: [{ target, verified: true, checks: ['signature by key SHA256:x'] }]
+      images: [
+        {
+          target,
+          verified: true,
+          checks: [{ check: 'signature', passed: true, detail: 'by key SHA256:x' }]
+        }
+      ]
     }
     writeOutputs(state, undefined)
     expect(outputs()).toMatchObject({
@@ -205,6 +212,51 @@ describe('writeOutputs for a multi-platform image', () => {
     }
     writeOutputs(state, undefined)
     expect(outputs()).toMatchObject({ signed: 'true', attested: 'false', verified: 'false' })
+  })
+
+  it('lists every check of every digest in `verification`, flat; empty without verify', () => {
+    const state = scannedIndex(runState(['scan', 'gate', 'verify']), [[], []])
+    writeOutputs(state, undefined)
+    expect(outputs()['verification']).toBe('')
+
+    const [amd64, arm64] = state.plan!.targets as [ImageTarget, ImageTarget]
+    const index = { index: true, digest: INDEX_IMAGE.digest, ref: INDEX_IMAGE.pinnedRef }
+    const signature = { check: 'signature', passed: true, detail: 'by key SHA256:x' }
+    const old = { check: 'scan age', passed: false, detail: 'scanned 9 d ago' }
+    state.verify = {
+      verified: false,
+      images: [
+        { target: index, verified: true, checks: [signature] },
+        { target: amd64, verified: true, checks: [] },
+        { target: arm64, verified: false, checks: [signature, old], failure: 'scan age: …' }
+      ]
+    }
+    writeOutputs(state, undefined)
+    expect(JSON.parse(outputs()['verification'] ?? '')).toEqual([
+      { image: 'index', digest: INDEX_IMAGE.digest, ...signature },
+      { image: 'linux/arm64', digest: platformDigest(1), ...signature },
+      { image: 'linux/arm64', digest: platformDigest(1), ...old }
+    ])
+  })
+
+  it('counts new and fixed findings against the baseline once over platforms; empty without', () => {
+    const shared = finding('CVE-NEW', 'CRITICAL')
+    const state = scannedIndex(runState(['scan', 'gate']), [
+      [shared, finding('CVE-OLD', 'HIGH')],
+      [shared]
+    ])
+    writeOutputs(state, undefined)
+    expect(outputs()).toMatchObject({ 'new-findings': '', 'fixed-findings': '' })
+
+    const [amd64, arm64] = state.scans!
+    amd64!.comparison = compareWithBaseline(amd64!.findings, [
+      finding('CVE-OLD', 'HIGH'),
+      finding('CVE-GONE', 'LOW'),
+      finding('CVE-GONE-2', 'LOW')
+    ])
+    arm64!.comparison = compareWithBaseline(arm64!.findings, [finding('CVE-GONE', 'LOW')])
+    writeOutputs(state, undefined)
+    expect(outputs()).toMatchObject({ 'new-findings': '1', 'fixed-findings': '2' })
   })
 
   it('leaves `platforms` empty when the scan gave no report', () => {

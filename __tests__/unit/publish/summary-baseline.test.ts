@@ -44,4 +44,18 @@ describe('renderBaseline', () => {
     )
     expect(text).not.toContain('| New |')
   })
+
+  it('names the platforms without a usable baseline when others were compared', () => {
+    const text = renderBaseline({
+      image: 'ghcr.io/acme/api:main',
+      threshold: 'HIGH',
+      comparison: { added: [finding('CVE-1', 'CRITICAL')], present: [], fixed: [] },
+      unusable:
+        'baseline-image ghcr.io/acme/api:main was not used for linux/arm64: it has no linux/arm64 image; every finding counts'
+    })
+    expect(text).toMatch(/^### Against the baseline/)
+    expect(text).toContain(
+      '⚠️ Not for every platform: baseline-image ghcr.io/acme/api:main was not used for linux/arm64'
+    )
+  })
 })

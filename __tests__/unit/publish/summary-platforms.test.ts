@@ -150,7 +150,13 @@ describe('renderSummary for a multi-platform image', () => {
           images: [indexTarget, ...targets].map((target) => ({
             target,
             verified: target.platform !== 'linux/arm64',
-            checks: [`digest equals ${target.digest}`],
+            checks: [
+              {
+                check: 'signature',
+                passed: target.platform !== 'linux/arm64',
+                detail: `digest equals ${target.digest}`
+              }
+            ],
             failure: target.platform === 'linux/arm64' ? 'no signatures found' : undefined
           }))
         }
@@ -164,7 +170,9 @@ describe('renderSummary for a multi-platform image', () => {
     expect(md).toContain(`| linux/arm64 | vuln | \`sha256:222222222222\` |`)
     expect(md).toContain('### ❌ Verification failed on linux/arm64 (3 of 4 images verified)')
     expect(md).toContain('| linux/arm64 | `sha256:222222222222` | ❌ no signatures found |')
-    expect(md).toMatch(/\| index \| `sha256:eeeeeeeeeeee` \| ✅ verified \| — \| digest equals/)
+    expect(md).toMatch(
+      /\| index \| `sha256:eeeeeeeeeeee` \| ✅ verified \| — \| ✅ signature: digest equals/
+    )
   })
 
   it('says why the index was not signed where its signature would be', () => {

@@ -159,7 +159,10 @@ describe('renderSummary', () => {
             {
               target,
               verified: true,
-              checks: [`digest equals ${digest}`, 'certificate identity and issuer match']
+              checks: [
+                { check: 'signature', passed: true, detail: `digest equals ${digest}` },
+                { check: 'identity', passed: true, detail: 'certificate identity and issuer match' }
+              ]
             }
           ],
           signer: { kind: 'key', fingerprint: 'SHA256:abcd', keySource: 'cosign.pub' }
@@ -172,7 +175,7 @@ describe('renderSummary', () => {
     expect(md).toContain('issuer `https://token.actions.githubusercontent.com`')
     expect(md).toContain('[entry 123456](https://search.sigstore.dev/?logIndex=123456)')
     expect(md).toContain('### ✅ Signature verified')
-    expect(md).toContain(`- digest equals ${digest}`)
+    expect(md).toContain(`- ✅ signature: digest equals ${digest}`)
     expect(md).toContain('key `SHA256:abcd` from cosign.pub')
   })
 
