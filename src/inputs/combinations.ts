@@ -155,12 +155,13 @@ export const COMBINATION_RULES: readonly CombinationRule[] = [
         : undefined
   },
   {
+    // The baseline is compared with this run's scan (a verify-only job would ignore it silently).
     name: 'baseline-image needs findings to compare',
-    check: ({ baselineImage, steps, verifyAttestations }) =>
-      baselineImage && !steps.has('scan') && !verifyAttestations.includes('vuln')
+    check: ({ baselineImage, steps }) =>
+      baselineImage && !steps.has('scan')
         ? new InputError(
             'baseline-image',
-            "needs scan in steps (or vuln among verify-attestations): the image's findings are what it is compared with"
+            "needs scan in steps: the image's scan is what the baseline is compared with"
           )
         : undefined
   },

@@ -147,15 +147,6 @@ describe('baseline-image', () => {
     })
   })
 
-  it('may compare attested findings in a verify-only deploy job', () => {
-    const deploy = {
-      ...DEPLOY,
-      'verify-attestations': 'vuln',
-      'baseline-image': 'ghcr.io/acme/api:main'
-    }
-    expect(read(deploy).baselineImage?.tag).toBe('main')
-  })
-
   it.each([
     [
       'not an image reference',
@@ -168,6 +159,11 @@ describe('baseline-image', () => {
       'nothing to compare it with',
       { ...DEPLOY, 'baseline-image': 'ghcr.io/acme/api:main' },
       /needs scan in steps/
+    ],
+    [
+      'a verify-only job, even one that verifies a vuln attestation',
+      { ...DEPLOY, 'verify-attestations': 'vuln', 'baseline-image': 'ghcr.io/acme/api:main' },
+      /needs scan in steps: the image's scan is what the baseline is compared with/
     ],
     [
       "only this run's signing key (the baseline is verified before sign runs)",
