@@ -96,6 +96,7 @@ describe('a release of the patched image with vuln and SBOM attestations, then d
         'signature',
         'vuln attestation',
         'sbom attestation',
+        'sbom content',
         'scan age',
         'attested findings'
       ]) {

@@ -163,7 +163,7 @@ export function gateAttestedFindings(
 export function checkSbomPredicate(predicate: unknown): EvidenceCheck {
   if (!isObject(predicate) || predicate['bomFormat'] !== 'CycloneDX') {
     return {
-      check: 'sbom attestation',
+      check: 'sbom content',
       passed: false,
       detail: 'the sbom attestation holds no CycloneDX document'
     }
@@ -171,7 +171,7 @@ export function checkSbomPredicate(predicate: unknown): EvidenceCheck {
   const components = Array.isArray(predicate['components']) ? predicate['components'].length : 0
   const version = typeof predicate['specVersion'] === 'string' ? ` ${predicate['specVersion']}` : ''
   return {
-    check: 'sbom attestation',
+    check: 'sbom content',
     passed: true,
     detail: `CycloneDX${version} SBOM of ${components} component(s)`
   }
@@ -224,7 +224,7 @@ export function evaluateVulnPredicates(
 /** The verified sbom predicates of one digest: at least one, and each a CycloneDX document. */
 export function evaluateSbomPredicates(predicates: readonly unknown[]): EvidenceCheck {
   if (predicates.length === 0) {
-    return { check: 'sbom attestation', passed: false, detail: 'no sbom attestation was read' }
+    return { check: 'sbom content', passed: false, detail: 'no sbom attestation was read' }
   }
   const checks = predicates.map(checkSbomPredicate)
   return checks.find((check) => !check.passed) ?? (checks[checks.length - 1] as EvidenceCheck)

@@ -14,11 +14,20 @@ import type { ImageTarget, PlatformImage, ResolvedImage } from '../types.js'
 import { cosignTool } from './cosign-tool.js'
 import { targetLabel, type BaselineState, type RunState } from './run-state.js'
 
-/** The baseline's platform image for a scanned target: same platform, or the single image. */
+/** The platform of this runner, which is what the Docker daemon or podman builds by default. */
+function runnerPlatform(): string {
+  return `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`
+}
+
+/**
+ * The baseline's platform image for a scanned target: the same platform; for an image from the
+ * daemon, podman or a tarball (no platform known), the baseline's only image, else the runner's
+ * platform (buildx pushes an index even for one platform).
+ */
 function counterpart(baseline: ResolvedImage, target: ImageTarget): PlatformImage | undefined {
-  if (!target.platform) return baseline.isIndex ? undefined : baseline.platformImages[0]
+  if (!target.platform && baseline.platformImages.length === 1) return baseline.platformImages[0]
   try {
-    const selection = { kind: 'list' as const, platforms: [target.platform] }
+    const selection = { kind: 'list' as const, platforms: [target.platform ?? runnerPlatform()] }
     return selectPlatformImages(baseline.platformImages, selection, '').chosen[0]
   } catch {
     return undefined

@@ -202,7 +202,7 @@ describe('checkSbomPredicate', () => {
   it('accepts a CycloneDX document, counting its components', () => {
     const sbom = { bomFormat: 'CycloneDX', specVersion: '1.7', components: [{}, {}, {}] }
     expect(checkSbomPredicate(sbom)).toEqual({
-      check: 'sbom attestation',
+      check: 'sbom content',
       passed: true,
       detail: 'CycloneDX 1.7 SBOM of 3 component(s)'
     })
@@ -211,7 +211,7 @@ describe('checkSbomPredicate', () => {
   it('refuses a predicate that is no CycloneDX document', () => {
     for (const predicate of [{}, { bomFormat: 'SPDX' }, 'CycloneDX', null]) {
       expect(checkSbomPredicate(predicate)).toEqual({
-        check: 'sbom attestation',
+        check: 'sbom content',
         passed: false,
         detail: 'the sbom attestation holds no CycloneDX document'
       })
@@ -269,7 +269,7 @@ describe('evaluateSbomPredicates', () => {
 
   it('fails on none, or on one that is not CycloneDX', () => {
     expect(evaluateSbomPredicates([])).toEqual({
-      check: 'sbom attestation',
+      check: 'sbom content',
       passed: false,
       detail: 'no sbom attestation was read'
     })

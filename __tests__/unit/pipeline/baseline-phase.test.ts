@@ -180,6 +180,19 @@ describe('readBaseline', () => {
     expect(warnings()).toEqual([])
   })
 
+  it("pairs an image from the daemon (no platform) with the baseline index's image for this runner", async () => {
+    const run = withInputs(scannedIndex(runState(['scan', 'gate']), [[]]))
+    run.plan!.targets[0]!.platform = undefined
+    baseline = baselineImage([
+      { platform: 'linux/amd64', digest: digestOf('1') },
+      { platform: 'linux/arm64/v8', digest: digestOf('2') }
+    ])
+    await readBaseline(run)
+    const expected = process.arch === 'arm64' ? digestOf('2') : digestOf('1')
+    expect(verifiedRefs()).toEqual([`ghcr.io/acme/api@${expected}`])
+    expect(warnings()).toEqual([])
+  })
+
   it('warns once, naming the baseline and the platform, when it lacks that platform', async () => {
     baseline = baselineImage([
       { platform: 'linux/amd64', digest: digestOf('1') },

@@ -277,7 +277,7 @@ describe('the evidence held to the policy', () => {
     const run = deploy({ verifyAttestations: ['sbom'] })
     await verifyImageSignature(run, undefined)
     expect(run.verify?.images[0]?.checks.at(-1)).toEqual({
-      check: 'sbom attestation',
+      check: 'sbom content',
       passed: false,
       detail: 'the sbom attestation holds no CycloneDX document'
     })
@@ -298,7 +298,7 @@ describe('the evidence held to the policy', () => {
       ['linux/arm64', false]
     ])
     expect(images[0]?.failure).toBe(
-      'sbom attestation: the sbom attestation holds no CycloneDX document'
+      'sbom content: the sbom attestation holds no CycloneDX document'
     )
     // The signature failed first on arm64: its failure, though the SBOM check failed too.
     expect(images[1]?.failure).toBe('signature: no valid signature')
