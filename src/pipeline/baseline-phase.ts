@@ -7,11 +7,11 @@ import { verifyImage, verifySpec } from '../cosign/verify.js'
 import type { Finding } from '../findings/findings.js'
 import { newestEvidence, readVulnPredicate } from '../findings/evidence.js'
 import { formatImageRef } from '../registry/image-ref.js'
-import { selectPlatformImages } from '../registry/platforms.js'
+import { findPlatformImage } from '../registry/platforms.js'
 import { resolveImage } from '../registry/resolve.js'
 import { describeError } from '../errors.js'
 import type { ImageTarget, PlatformImage, ResolvedImage } from '../types.js'
-import { cosignTool } from './cosign-tool.js'
+import { cosignTool, verifyOptions } from './cosign-tool.js'
 import { targetLabel, type BaselineState, type RunState } from './run-state.js'
 
 /** The platform of this runner, which is what the Docker daemon or podman builds by default. */
@@ -26,12 +26,7 @@ function runnerPlatform(): string {
  */
 function counterpart(baseline: ResolvedImage, target: ImageTarget): PlatformImage | undefined {
   if (!target.platform && baseline.platformImages.length === 1) return baseline.platformImages[0]
-  try {
-    const selection = { kind: 'list' as const, platforms: [target.platform ?? runnerPlatform()] }
-    return selectPlatformImages(baseline.platformImages, selection, '').chosen[0]
-  } catch {
-    return undefined
-  }
+  return findPlatformImage(baseline.platformImages, target.platform ?? runnerPlatform())
 }
 
 async function baselineFindings(
@@ -42,13 +37,7 @@ async function baselineFindings(
   const { inputs } = state
   const cosign = state.tools.cosign
   if (!cosign) throw new Error('cosign is not installed')
-  const spec = verifySpec({
-    publicKey: inputs.cosignPublicKey,
-    certificateIdentity: inputs.certificateIdentity,
-    certificateIdentityRegexp: inputs.certificateIdentityRegexp,
-    certificateOidcIssuer: inputs.certificateOidcIssuer,
-    tlogUpload: inputs.tlogUpload
-  })
+  const spec = verifySpec(verifyOptions(inputs))
   const image = {
     name: baseline.name,
     digest: platformImage.digest,

@@ -1,5 +1,7 @@
-// cosign as every phase runs it: with the registry credentials the job gave, for that registry only.
+// cosign as every phase runs it: with the registry credentials the job gave, for that registry only,
+// and verifying by the key or identity the inputs name.
 import type { CosignTool } from '../cosign/commands.js'
+import type { VerifyOptions } from '../cosign/verify.js'
 import type { Inputs } from '../inputs/inputs.js'
 import { writeDockerConfig } from '../registry/credentials.js'
 import { privateTempDir } from '../secure-fs/private-dir.js'
@@ -23,4 +25,15 @@ export function cosignTool(
   if (!credentials) return { ...tool, inherit: ['DOCKER_CONFIG'] }
   const dockerConfig = writeDockerConfig(privateTempDir(), image.ref.registry, credentials)
   return { ...tool, env: { DOCKER_CONFIG: dockerConfig } }
+}
+
+/** Who verification must find, as the inputs say (verifySpec falls back to this run's signer). */
+export function verifyOptions(inputs: Inputs): VerifyOptions {
+  return {
+    publicKey: inputs.cosignPublicKey,
+    certificateIdentity: inputs.certificateIdentity,
+    certificateIdentityRegexp: inputs.certificateIdentityRegexp,
+    certificateOidcIssuer: inputs.certificateOidcIssuer,
+    tlogUpload: inputs.tlogUpload
+  }
 }

@@ -47,8 +47,8 @@ export async function scanImage(state: RunState): Promise<void> {
       : undefined
     try {
       const vuln = inputs.scanners.includes('vuln')
+      const auths = dbRepositoryAuths(inputs)
       if (vuln) {
-        const auths = dbRepositoryAuths(inputs)
         const dbRepositories = inputs.trivyDbRepositories
         await downloadDb(trivy.path, { dbRepositories, cacheDir, auths }, imageLabel(state))
         // No verdict from a database that is too old or dated in the future (a planted cache entry).
@@ -56,7 +56,7 @@ export async function scanImage(state: RunState): Promise<void> {
       }
       const many = plan.targets.length > 1
       return await mapBounded(plan.targets, SCAN_CONCURRENCY, (target) =>
-        scanTarget(state, trivy, target, { cacheDir, many, skipDbUpdate: vuln })
+        scanTarget(state, trivy, target, { cacheDir, many, skipDbUpdate: vuln, auths })
       )
     } finally {
       if (db) await saveDb(db)
@@ -68,7 +68,7 @@ async function scanTarget(
   state: RunState,
   trivy: InstalledTool,
   target: ImageTarget,
-  options: { cacheDir: string; many: boolean; skipDbUpdate: boolean }
+  options: { cacheDir: string; many: boolean; skipDbUpdate: boolean; auths: RegistryAuth[] }
 ): Promise<PlatformScan> {
   const { inputs } = state
   const sbom = inputs.attestations.includes('sbom')
@@ -92,7 +92,7 @@ async function scanTarget(
         inputs.imageSource.kind === 'registry'
           ? registryCredentials(inputs.image.registry, inputs.registryCredentials).credentials
           : undefined,
-      otherAuths: dbRepositoryAuths(inputs)
+      otherAuths: options.auths
     })
     // Only the findings outlive this function: they point at the report's strings, and the rest
     // of the parsed report (tens of MB on a big image) is garbage before the reports are built.

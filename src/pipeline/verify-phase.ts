@@ -9,7 +9,7 @@ import { evaluateSbomPredicates, evaluateVulnPredicates } from '../findings/evid
 import type { Finding } from '../findings/findings.js'
 import type { ImageTarget, ImageVerification, VerificationCheck } from '../types.js'
 import { cosignImage } from './cosign-phase.js'
-import { cosignTool } from './cosign-tool.js'
+import { cosignTool, verifyOptions } from './cosign-tool.js'
 import { signingBlocker, signingTargets, type RunState, type ScanPlan } from './run-state.js'
 
 /** Each digest to verify, with what to check on it. */
@@ -68,16 +68,7 @@ export async function verifyImageSignature(
     steps.skip('verify', `nothing was signed: ${signingBlocker(state, 'sign') ?? 'sign failed'}`)
     return
   }
-  const spec = verifySpec(
-    {
-      publicKey: inputs.cosignPublicKey,
-      certificateIdentity: inputs.certificateIdentity,
-      certificateIdentityRegexp: inputs.certificateIdentityRegexp,
-      certificateOidcIssuer: inputs.certificateOidcIssuer,
-      tlogUpload: inputs.tlogUpload
-    },
-    signer
-  )
+  const spec = verifySpec(verifyOptions(inputs), signer)
   const tool = cosignTool(inputs, cosign, image)
   state.verify = await steps.run(
     'verify',

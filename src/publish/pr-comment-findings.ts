@@ -1,7 +1,8 @@
 // The findings tables of the pull-request comment: every platform's findings merged (a finding of
 // several platforms once, with the platforms it was found on), worst first, at most `cap` rows,
 // every value from the report escaped.
-import { compareFindings, findingKey, type Finding } from '../findings/findings.js'
+import { compareFindings, type Finding } from '../findings/findings.js'
+import { mergeFindings } from './platform-findings.js'
 import { code, escapeInline, link, table } from './markdown.js'
 
 /** A finding, once, with the labels of the platforms it was found on. */
@@ -10,20 +11,12 @@ export interface PlacedFinding {
   platforms: string[]
 }
 
-/** Every platform's findings, each once (by findingKey, as the overall gate counts them), worst first. */
-export function mergeFindings(
+/** Every platform's findings, each once (as the overall gate counts them), worst first. */
+export function placedFindings(
   platforms: ReadonlyArray<{ label: string; findings: readonly Finding[] }>
 ): PlacedFinding[] {
-  const merged = new Map<string, PlacedFinding>()
-  for (const platform of platforms) {
-    for (const finding of platform.findings) {
-      const key = findingKey(finding)
-      const seen = merged.get(key)
-      if (seen) seen.platforms.push(platform.label)
-      else merged.set(key, { finding, platforms: [platform.label] })
-    }
-  }
-  return [...merged.values()].sort((a, b) => compareFindings(a.finding, b.finding))
+  const { findings, platformsOf } = mergeFindings(platforms)
+  return findings.map((finding) => ({ finding, platforms: platformsOf.get(finding) ?? [] }))
 }
 
 /** Findings of no particular platform (the baseline comparison's), worst first. */

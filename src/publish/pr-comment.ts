@@ -10,7 +10,7 @@ import { evaluateGate, type GateResult, type SeverityCounts } from '../findings/
 import { code, escapeInline, linkTo, safeUrl, table } from './markdown.js'
 import {
   findingsSection,
-  mergeFindings,
+  placedFindings,
   unplaced,
   type PlacedFinding
 } from './pr-comment-findings.js'
@@ -241,7 +241,7 @@ export function renderPrComment(
   options: { maxChars?: number; caps?: Partial<RowCaps> } = {}
 ): string {
   const maxChars = options.maxChars ?? COMMENT_MAX_CHARS
-  const merged = mergeFindings(input.platforms)
+  const merged = placedFindings(input.platforms)
   let caps: RowCaps = { ...DEFAULT_CAPS, ...options.caps }
   const note =
     "\n\n> Shortened to stay under GitHub's 65,536 characters per comment: see " +

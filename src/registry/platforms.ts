@@ -104,6 +104,17 @@ function normalize(platform: string): string {
   return v ? `${os}/${arch}/${v}` : `${os}/${arch}`
 }
 
+/** The image of platform `wanted`: the same name, else the same under Docker's default variants. */
+export function findPlatformImage(
+  available: readonly PlatformImage[],
+  wanted: string
+): PlatformImage | undefined {
+  return (
+    available.find((image) => image.platform === wanted) ??
+    available.find((image) => normalize(image.platform) === normalize(wanted))
+  )
+}
+
 /**
  * The platform images `platforms` chooses, in the image's order, and whether that is all of them.
  * A listed platform the image lacks is an error naming it and what the image has.
@@ -116,9 +127,7 @@ export function selectPlatformImages(
   if (selection.kind === 'all') return { chosen: available, complete: true }
   const chosen = new Set<PlatformImage>()
   for (const wanted of selection.platforms) {
-    const match =
-      available.find((image) => image.platform === wanted) ??
-      available.find((image) => normalize(image.platform) === normalize(wanted))
+    const match = findPlatformImage(available, wanted)
     if (!match) {
       const has = available.map((image) => image.platform).join(', ')
       throw new Error(
